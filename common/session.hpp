@@ -1,0 +1,57 @@
+// The seam between the socket core and a protocol.
+//
+// A Session is a sans-I/O state machine: the connection loop in server.cpp feeds it the bytes it
+// read and writes out whatever the session queued. A Session never touches a socket, so protocol
+// code is tested and fuzzed with plain strings. One Session is used by one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace maild {
+
+/// Facts about the peer and the listener, fixed for the life of a connection.
+struct ConnectionInfo {
+    std::uint64_t id = 0;       ///< process-unique connection id, used in every log line
+    std::string peer_address;   ///< numeric address of the client, e.g. "127.0.0.1" or "::1"
+    std::uint16_t peer_port = 0;
+    std::string local_address;  ///< numeric address the client connected to
+    std::uint16_t local_port = 0;
+};
+
+class Session {
+public:
+    virtual ~Session() = default;
+
+    /// Queues the greeting (called once, before any feed()).
+    virtual void start() = 0;
+    /// Consumes bytes the peer sent; may queue replies and may ask to close.
+    virtual void feed(std::string_view bytes) = 0;
+    /// Moves out every byte queued for the peer since the last call.
+    virtual std::string take_output() = 0;
+    /// True once the session wants the connection closed (after its output is flushed).
+    virtual bool wants_close() const = 0;
+    /// How long the session waits for the peer's next bytes before on_timeout().
+    virtual std::chrono::milliseconds read_timeout() const = 0;
+    /// The peer was silent for read_timeout(): queue the protocol's goodbye; the core then closes.
+    virtual void on_timeout() = 0;
+    /// The server is shutting down: queue the protocol's goodbye; the core then closes.
+    virtual void on_shutdown() = 0;
+    /// The peer closed or reset the connection; nothing can be sent any more.
+    virtual void on_disconnect() {}
+};
+
+/// Creates one Session per accepted connection. Shared by all connection threads: thread-safe.
+class SessionFactory {
+public:
+    virtual ~SessionFactory() = default;
+    virtual std::unique_ptr<Session> create(const ConnectionInfo& info) = 0;
+    /// The reply sent to a connection refused because max-connections are open
+    /// (SMTP: "421 ... try again later"), after which it is closed.
+    virtual std::string busy_reply() const = 0;
+};
+
+}  // namespace maild

@@ -1,0 +1,65 @@
+// smtpd: the maild SMTP daemon. Runs in the foreground and logs to stderr (as systemd expects).
+#include <cstdio>
+#include <exception>
+
+#include "common/log.hpp"
+#include "common/server.hpp"
+#include "common/signals.hpp"
+#include "smtpd/daemon_options.hpp"
+#include "smtpd/smtp_session.hpp"
+#include "smtpd/store_mail_drop.hpp"
+#include "store/mail_store.hpp"
+
+namespace {
+
+/// RFC 5321 §4.5.1: postmaster must be deliverable. Its mailbox is created, without a password
+/// (so nobody can log in until `mailctl user passwd` sets one), if the admin has not made it.
+void ensure_postmaster(store::MailStore& mail_store, const std::string& postmaster) {
+    if (mail_store.find_user(postmaster)) return;
+    try {
+        mail_store.add_user(postmaster, "");
+        maild::log::warn(0, "event=postmaster-created address=" + postmaster +
+                                " hint=\"set a password with: mailctl user passwd " + postmaster + "\"");
+    } catch (const store::StoreError& e) {
+        if (e.kind() != store::StoreError::Kind::already_exists) throw;  // another process won the race
+    }
+}
+
+int run(int argc, const char* const argv[]) {
+    maild::log::set_program("smtpd");
+    auto settings = smtpd::load_settings(argc, argv);
+    if (!settings) return 0;
+
+    auto mail_store = store::MailStore::open(settings->store_path, settings->store_options);
+    ensure_postmaster(*mail_store, settings->smtp.postmaster);
+    smtp::StoreMailDrop mail_drop(*mail_store);
+    smtp::SmtpSessionFactory factory(settings->smtp, mail_drop);
+
+    maild::Server server(settings->server, factory);
+    maild::SignalWatcher signals([&server](int sig) {
+        maild::log::info(0, "event=signal signal=" + std::to_string(sig) + " action=shutdown");
+        server.stop();
+    });
+    server.bind();
+    maild::log::info(0, "event=ready store=" + settings->store_path.string() + " hostname=" + settings->smtp.hostname +
+                            " version=" MAILD_VERSION);
+    bool clean = server.run();
+    maild::log::info(0, clean ? "event=stopped" : "event=stopped sessions_abandoned=true");
+    if (!clean) std::_Exit(0);  // detached sessions still hold references into this frame
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+    try {
+        return run(argc, argv);
+    } catch (const maild::config::ConfigError& e) {
+        std::fprintf(stderr, "smtpd: %s\n", e.what());
+        return 2;
+    } catch (const std::exception& e) {
+        // Start-up failures (port in use, missing store) end here, with a message that says why.
+        std::fprintf(stderr, "smtpd: %s\n", e.what());
+        return 1;
+    }
+}
