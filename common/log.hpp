@@ -29,8 +29,8 @@ inline void info(std::uint64_t conn, std::string_view m) { write(Level::info, co
 inline void warn(std::uint64_t conn, std::string_view m) { write(Level::warn, conn, m); }
 inline void error(std::uint64_t conn, std::string_view m) { write(Level::error, conn, m); }
 
-/// Makes a client-supplied string safe for a log line: control and non-UTF-8-looking bytes become
-/// \xNN, and the result is cut at max_bytes with "..." appended.
+/// Makes a client-supplied string safe for a log line: control bytes, DEL and backslash become
+/// \xNN (bytes >= 0x80 pass, so UTF-8 stays readable), cut at max_bytes with "..." appended.
 std::string sanitize(std::string_view text, std::size_t max_bytes = 200);
 
 }  // namespace maild::log
