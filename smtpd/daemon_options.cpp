@@ -30,26 +30,29 @@ std::optional<DaemonSettings> load_settings(int argc, const char* const argv[]) 
     maild::config::Loader loader("smtpd", "maild SMTP server: accepts mail for local users (RFC 5321), never relays.");
     auto& options = loader.options();
     maild::config::add_server_options(options, 25);
-    options.add_options()
-        ("store", po::value<std::string>()->default_value("/var/lib/maild/maild.db")->value_name("FILE"),
-         "the SQLite mailbox store (create it with: mailctl --store FILE init)")
-        ("store-busy-timeout", po::value<long>()->default_value(5000)->value_name("MS"),
-         "wait this long for a store locked by another process before a temporary failure")
-        ("domain", po::value<std::vector<std::string>>()->multitoken()
-             ->default_value({"localhost"}, "localhost")->value_name("DOMAIN"),
-         "a local mail domain; repeat for several. The first is the default login domain")
-        ("postmaster", po::value<std::string>()->value_name("ADDRESS"),
-         "the mailbox that receives mail for postmaster@ any local domain (default: postmaster@ the first domain)")
-        ("max-message-size", po::value<std::size_t>()->default_value(25u * 1024 * 1024)->value_name("BYTES"),
-         "largest message accepted (advertised as SIZE)")
-        ("max-recipients", po::value<std::size_t>()->default_value(1000)->value_name("N"),
-         "recipients per message; more get 452")
-        ("max-line-length", po::value<std::size_t>()->default_value(2048)->value_name("BYTES"),
-         "longest SMTP command line; longer lines get 500 5.5.2")
-        ("max-errors", po::value<std::size_t>()->default_value(20)->value_name("N"),
-         "protocol errors in one session before it is closed with 421")
-        ("command-timeout", po::value<long>()->default_value(300)->value_name("SECONDS"),
-         "close a session that sends nothing for this long (RFC 5321 4.5.3.2.7: at least 5 minutes)");
+    options.add_options()("store",
+                          po::value<std::string>()->default_value("/var/lib/maild/maild.db")->value_name("FILE"),
+                          "the SQLite mailbox store (create it with: mailctl --store FILE init)")(
+        "store-busy-timeout", po::value<long>()->default_value(5000)->value_name("MS"),
+        "wait this long for a store locked by another process before a temporary failure")(
+        "domain",
+        po::value<std::vector<std::string>>()
+            ->multitoken()
+            ->default_value({"localhost"}, "localhost")
+            ->value_name("DOMAIN"),
+        "a local mail domain; repeat for several. The first is the default login domain")(
+        "postmaster", po::value<std::string>()->value_name("ADDRESS"),
+        "the mailbox that receives mail for postmaster@ any local domain (default: postmaster@ the first domain)")(
+        "max-message-size", po::value<std::size_t>()->default_value(25u * 1024 * 1024)->value_name("BYTES"),
+        "largest message accepted (advertised as SIZE)")("max-recipients",
+                                                         po::value<std::size_t>()->default_value(1000)->value_name("N"),
+                                                         "recipients per message; more get 452")(
+        "max-line-length", po::value<std::size_t>()->default_value(2048)->value_name("BYTES"),
+        "longest SMTP command line; longer lines get 500 5.5.2")(
+        "max-errors", po::value<std::size_t>()->default_value(20)->value_name("N"),
+        "protocol errors in one session before it is closed with 421")(
+        "command-timeout", po::value<long>()->default_value(300)->value_name("SECONDS"),
+        "close a session that sends nothing for this long (RFC 5321 4.5.3.2.7: at least 5 minutes)");
 
     auto parsed = loader.parse(argc, argv);
     if (!parsed) return std::nullopt;
@@ -82,11 +85,11 @@ std::optional<DaemonSettings> load_settings(int argc, const char* const argv[]) 
         s.smtp.domains.push_back(lower(domain));
     }
     if (s.smtp.domains.empty()) throw ConfigError("at least one --domain is needed");
-    s.smtp.postmaster = vm.count("postmaster") ? vm["postmaster"].as<std::string>() : "postmaster@" + s.smtp.domains.front();
+    s.smtp.postmaster =
+        vm.count("postmaster") ? vm["postmaster"].as<std::string>() : "postmaster@" + s.smtp.domains.front();
     auto at = s.smtp.postmaster.rfind('@');
-    if (at == std::string::npos ||
-        std::find(s.smtp.domains.begin(), s.smtp.domains.end(), lower(s.smtp.postmaster.substr(at + 1))) ==
-            s.smtp.domains.end()) {
+    if (at == std::string::npos || std::find(s.smtp.domains.begin(), s.smtp.domains.end(),
+                                             lower(s.smtp.postmaster.substr(at + 1))) == s.smtp.domains.end()) {
         throw ConfigError("--postmaster '" + s.smtp.postmaster + "' must be an address in a local --domain");
     }
     s.smtp.max_message_bytes = positive<std::size_t>(vm, "max-message-size");
