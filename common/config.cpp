@@ -9,11 +9,9 @@ namespace maild::config {
 
 Loader::Loader(std::string program, std::string summary)
     : program_(std::move(program)), summary_(std::move(summary)), options_("Options") {
-    options_.add_options()
-        ("help,h", "print this help and exit")
-        ("version", "print the version and exit")
-        ("config,c", po::value<std::string>()->value_name("FILE"),
-         "read options from this INI file (command-line options win)");
+    options_.add_options()("help,h", "print this help and exit")("version", "print the version and exit")(
+        "config,c", po::value<std::string>()->value_name("FILE"),
+        "read options from this INI file (command-line options win)");
 }
 
 std::optional<po::variables_map> Loader::parse(int argc, const char* const argv[]) {
@@ -70,24 +68,26 @@ std::optional<po::variables_map> Loader::parse(int argc, const char* const argv[
 }
 
 void add_server_options(po::options_description& options, std::uint16_t default_port) {
-    options.add_options()
-        ("listen", po::value<std::vector<std::string>>()->multitoken()
-             ->default_value({"0.0.0.0", "::"}, "0.0.0.0 ::")->value_name("ADDRESS"),
-         "numeric address to listen on; repeat for several (IPv4 and IPv6)")
-        ("port,p", po::value<std::uint16_t>()->default_value(default_port)->value_name("PORT"),
-         "TCP port to listen on (0: any free port, printed at start)")
-        ("hostname", po::value<std::string>()->default_value(machine_hostname())->value_name("NAME"),
-         "this server's name in greetings and trace headers")
-        ("max-connections", po::value<std::size_t>()->default_value(1000)->value_name("N"),
-         "simultaneous client connections; past it clients are told to try later")
-        ("write-timeout", po::value<long>()->default_value(300)->value_name("SECONDS"),
-         "give up on a client that does not read our replies for this long")
-        ("shutdown-timeout", po::value<long>()->default_value(10)->value_name("SECONDS"),
-         "on SIGTERM, wait this long for sessions to end before exiting")
-        ("thread-stack-size", po::value<std::size_t>()->default_value(256)->value_name("KIB"),
-         "stack size of each connection thread, in KiB")
-        ("log-level", po::value<std::string>()->default_value("info")->value_name("LEVEL"),
-         "debug, info, warn or error");
+    options.add_options()("listen",
+                          po::value<std::vector<std::string>>()
+                              ->multitoken()
+                              ->default_value({"0.0.0.0", "::"}, "0.0.0.0 ::")
+                              ->value_name("ADDRESS"),
+                          "numeric address to listen on; repeat for several (IPv4 and IPv6)")(
+        "port,p", po::value<std::uint16_t>()->default_value(default_port)->value_name("PORT"),
+        "TCP port to listen on (0: any free port, printed at start)")(
+        "hostname", po::value<std::string>()->default_value(machine_hostname())->value_name("NAME"),
+        "this server's name in greetings and trace headers")(
+        "max-connections", po::value<std::size_t>()->default_value(1000)->value_name("N"),
+        "simultaneous client connections; past it clients are told to try later")(
+        "write-timeout", po::value<long>()->default_value(300)->value_name("SECONDS"),
+        "give up on a client that does not read our replies for this long")(
+        "shutdown-timeout", po::value<long>()->default_value(10)->value_name("SECONDS"),
+        "on SIGTERM, wait this long for sessions to end before exiting")(
+        "thread-stack-size", po::value<std::size_t>()->default_value(256)->value_name("KIB"),
+        "stack size of each connection thread, in KiB")(
+        "log-level", po::value<std::string>()->default_value("info")->value_name("LEVEL"),
+        "debug, info, warn or error");
 }
 
 std::chrono::milliseconds seconds_option(const po::variables_map& vm, const std::string& name) {

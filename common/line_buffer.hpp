@@ -37,8 +37,8 @@ private:
 
     std::size_t max_line_bytes_;
     std::string buffer_;
-    std::size_t start_ = 0;        ///< offset of the first unconsumed byte in buffer_
-    bool discarding_ = false;      ///< inside an overlong line: drop bytes up to the next LF
+    std::size_t start_ = 0;    ///< offset of the first unconsumed byte in buffer_
+    bool discarding_ = false;  ///< inside an overlong line: drop bytes up to the next LF
 };
 
 }  // namespace maild

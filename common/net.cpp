@@ -43,25 +43,22 @@ std::string bind_advice(int err, const std::string& where, std::uint16_t port) {
     switch (err) {
         case EACCES:
             if (port < 1024) {
-                msg += "Ports below 1024 need root or the CAP_NET_BIND_SERVICE capability "
-                       "(e.g. `setcap cap_net_bind_service=+ep` on the binary, or "
-                       "AmbientCapabilities= in the systemd unit); or choose another port with --port.";
+                msg +=
+                    "Ports below 1024 need root or the CAP_NET_BIND_SERVICE capability "
+                    "(e.g. `setcap cap_net_bind_service=+ep` on the binary, or "
+                    "AmbientCapabilities= in the systemd unit); or choose another port with --port.";
             } else {
                 msg += "Choose another port with --port.";
             }
             break;
         case EADDRINUSE:
-            msg += "Another program (perhaps another instance, or Postfix/Dovecot) already listens "
-                   "there; stop it or choose another port with --port.";
+            msg +=
+                "Another program (perhaps another instance, or Postfix/Dovecot) already listens "
+                "there; stop it or choose another port with --port.";
             break;
-        case EADDRNOTAVAIL:
-            msg += "That address is not configured on this machine; fix --listen.";
-            break;
-        case EAFNOSUPPORT:
-            msg += "This machine has no IPv6; remove the IPv6 address from --listen.";
-            break;
-        default:
-            msg += "Check --listen and --port.";
+        case EADDRNOTAVAIL: msg += "That address is not configured on this machine; fix --listen."; break;
+        case EAFNOSUPPORT: msg += "This machine has no IPv6; remove the IPv6 address from --listen."; break;
+        default: msg += "Check --listen and --port.";
     }
     return msg;
 }
@@ -92,15 +89,24 @@ Listener listen_on(const std::string& address, std::uint16_t port, int backlog) 
     const std::string where = display_address(address, port);
 
     UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!fd) { int err = errno; throw BindError(bind_advice(err, where, port), err); }
+    if (!fd) {
+        int err = errno;
+        throw BindError(bind_advice(err, where, port), err);
+    }
     int one = 1;
     ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (family == AF_INET6) {
         // "::" then means IPv6 only, so it can sit beside "0.0.0.0" on the same port.
         ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     }
-    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) { int err = errno; throw BindError(bind_advice(err, where, port), err); }
-    if (::listen(fd.get(), backlog) != 0) { int err = errno; throw BindError(bind_advice(err, where, port), err); }
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+        int err = errno;
+        throw BindError(bind_advice(err, where, port), err);
+    }
+    if (::listen(fd.get(), backlog) != 0) {
+        int err = errno;
+        throw BindError(bind_advice(err, where, port), err);
+    }
 
     sockaddr_storage bound{};
     socklen_t bound_len = sizeof bound;

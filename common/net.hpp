@@ -23,8 +23,8 @@ private:
 
 struct Listener {
     UniqueFd fd;
-    std::string address;  ///< numeric, as configured ("0.0.0.0", "::1")
-    std::uint16_t port = 0;  ///< the port actually bound (meaningful when 0 was asked for)
+    std::string address;          ///< numeric, as configured ("0.0.0.0", "::1")
+    std::uint16_t port = 0;       ///< the port actually bound (meaningful when 0 was asked for)
     std::string display() const;  ///< "127.0.0.1:25" or "[::1]:25"
 };
 

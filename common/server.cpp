@@ -41,7 +41,7 @@ const char* drive_session(ConnectionTask& task) {
     if (!flush()) return "write-failed";
     std::array<char, read_chunk_bytes> buffer;
     while (!session->wants_close()) {
-        auto result = stream.read_some(buffer.data(), buffer.size(), session->read_timeout());
+        auto result = stream.read_some(buffer.data(), buffer.size(), session->read_timeout(), session->wake_fd());
         switch (result.status) {
             case SocketStream::ReadStatus::data:
                 session->feed(std::string_view(buffer.data(), result.bytes));
@@ -50,6 +50,10 @@ const char* drive_session(ConnectionTask& task) {
             case SocketStream::ReadStatus::closed:
                 session->on_disconnect();
                 return result.error == ECONNRESET ? "peer-reset" : "peer-closed";
+            case SocketStream::ReadStatus::woken:
+                session->on_wake();
+                if (!flush()) return "write-failed";
+                break;
             case SocketStream::ReadStatus::timeout:
                 session->on_timeout();
                 flush();
@@ -72,8 +76,8 @@ void* connection_thread(void* arg) {
     const auto started = std::chrono::steady_clock::now();
     const char* reason = drive_session(*task);  // the socket is closed when this returns
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    log::info(task->info.id, std::string("event=disconnect reason=") + reason +
-                                 " duration_ms=" + std::to_string(elapsed.count()));
+    log::info(task->info.id,
+              std::string("event=disconnect reason=") + reason + " duration_ms=" + std::to_string(elapsed.count()));
     ConnectionRegistry& registry = task->registry;
     task.reset();
     registry.remove();  // last touch of shared state
@@ -175,7 +179,8 @@ void Server::serve(net::Accepted accepted) {
         SocketStream(std::move(accepted.fd), -1).write_best_effort(factory_.busy_reply());
         return;
     }
-    log::info(info.id, "event=connect " + peer + " local=" + info.local_address + ":" + std::to_string(info.local_port));
+    log::info(info.id,
+              "event=connect " + peer + " local=" + info.local_address + ":" + std::to_string(info.local_port));
 
     auto task = std::make_unique<ConnectionTask>(
         ConnectionTask{factory_, registry_, options_, stop_fd_.get(), std::move(info), std::move(accepted.fd)});

@@ -15,8 +15,8 @@ namespace maild {
 
 /// Facts about the peer and the listener, fixed for the life of a connection.
 struct ConnectionInfo {
-    std::uint64_t id = 0;       ///< process-unique connection id, used in every log line
-    std::string peer_address;   ///< numeric address of the client, e.g. "127.0.0.1" or "::1"
+    std::uint64_t id = 0;      ///< process-unique connection id, used in every log line
+    std::string peer_address;  ///< numeric address of the client, e.g. "127.0.0.1" or "::1"
     std::uint16_t peer_port = 0;
     std::string local_address;  ///< numeric address the client connected to
     std::uint16_t local_port = 0;
@@ -42,6 +42,12 @@ public:
     virtual void on_shutdown() = 0;
     /// The peer closed or reset the connection; nothing can be sent any more.
     virtual void on_disconnect() {}
+    /// An fd the connection loop polls beside the socket (not owned; -1 for none). When it becomes
+    /// readable, on_wake() is called and the session's output is flushed: this is how a session
+    /// waiting for its client (IMAP IDLE) learns of changes made by other sessions or processes.
+    virtual int wake_fd() const { return -1; }
+    /// wake_fd() became readable. The session must clear that condition (e.g. read the eventfd).
+    virtual void on_wake() {}
 };
 
 /// Creates one Session per accepted connection. Shared by all connection threads: thread-safe.

@@ -13,7 +13,7 @@ namespace maild {
 
 class SocketStream {
 public:
-    enum class ReadStatus { data, closed, timeout, stopped, error };
+    enum class ReadStatus { data, closed, timeout, stopped, woken, error };
     struct ReadResult {
         ReadStatus status = ReadStatus::error;
         std::size_t bytes = 0;  ///< for ReadStatus::data
@@ -23,8 +23,9 @@ public:
     /// Takes ownership of a connected, non-blocking socket. stop_fd is polled beside it (not owned).
     SocketStream(UniqueFd fd, int stop_fd) : fd_(std::move(fd)), stop_fd_(stop_fd) {}
 
-    /// Waits up to `timeout` for bytes and reads at most buffer_size of them.
-    ReadResult read_some(char* buffer, std::size_t buffer_size, std::chrono::milliseconds timeout);
+    /// Waits up to `timeout` for bytes and reads at most buffer_size of them. Returns `woken`
+    /// (without reading) when wake_fd (if >= 0, not owned) becomes readable and no bytes are waiting.
+    ReadResult read_some(char* buffer, std::size_t buffer_size, std::chrono::milliseconds timeout, int wake_fd = -1);
     /// Writes all of data, waiting at most `timeout` for the peer to make room each time.
     /// False when the peer is gone or too slow (the caller then closes).
     bool write_all(std::string_view data, std::chrono::milliseconds timeout);

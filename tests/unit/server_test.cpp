@@ -5,7 +5,9 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -22,7 +24,12 @@ using namespace std::chrono_literals;
 
 class EchoSession final : public maild::Session {
 public:
-    explicit EchoSession(std::chrono::milliseconds timeout) : timeout_(timeout) {}
+    EchoSession(std::chrono::milliseconds timeout, int wake_fd) : timeout_(timeout), wake_fd_(wake_fd) {}
+    int wake_fd() const override { return wake_fd_; }
+    void on_wake() override {
+        std::uint64_t count = 0;
+        if (::read(wake_fd_, &count, sizeof count) == sizeof count) out_ += "WOKEN\r\n";
+    }
     void start() override { out_ += "HELLO\r\n"; }
     void feed(std::string_view bytes) override {
         lines_.append(bytes);
@@ -43,6 +50,7 @@ public:
 
 private:
     std::chrono::milliseconds timeout_;
+    int wake_fd_;
     maild::LineBuffer lines_{1000};
     std::string out_;
     bool close_ = false;
@@ -51,8 +59,9 @@ private:
 class EchoFactory final : public maild::SessionFactory {
 public:
     std::chrono::milliseconds timeout = 10s;
+    maild::UniqueFd wake{::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)};  // shared by all sessions here
     std::unique_ptr<maild::Session> create(const maild::ConnectionInfo&) override {
-        return std::make_unique<EchoSession>(timeout);
+        return std::make_unique<EchoSession>(timeout, wake.get());
     }
     std::string busy_reply() const override { return "BUSY\r\n"; }
 };
@@ -86,7 +95,9 @@ bool at_eof(int fd) {
     return ::recv(fd, &c, 1, 0) == 0;
 }
 
-void send_all(int fd, std::string_view text) { ASSERT_EQ(::send(fd, text.data(), text.size(), MSG_NOSIGNAL), (ssize_t)text.size()); }
+void send_all(int fd, std::string_view text) {
+    ASSERT_EQ(::send(fd, text.data(), text.size(), MSG_NOSIGNAL), (ssize_t)text.size());
+}
 
 class ServerTest : public ::testing::Test {
 protected:
@@ -233,6 +244,17 @@ TEST_F(ServerTest, BadListenAddressIsNamed) {
     } catch (const maild::net::BindError& e) {
         EXPECT_NE(std::string(e.what()).find("not-an-address"), std::string::npos);
     }
+}
+
+TEST_F(ServerTest, WakeFdLetsASessionSpeakWithoutInput) {
+    start();
+    auto fd = connect_to(port_);
+    ASSERT_EQ(read_lines(fd.get(), 1), "HELLO\r\n");
+    std::uint64_t one = 1;
+    ASSERT_EQ(::write(factory_.wake.get(), &one, sizeof one), (ssize_t)sizeof one);
+    EXPECT_EQ(read_lines(fd.get(), 1), "WOKEN\r\n");
+    send_all(fd.get(), "ping\r\n");
+    EXPECT_EQ(read_lines(fd.get(), 1), "ECHO ping\r\n");
 }
 
 }  // namespace
