@@ -5,6 +5,7 @@
 
 #include "common/config.hpp"
 #include "common/log.hpp"
+#include "store/store_options.hpp"
 
 namespace smtpd {
 namespace po = boost::program_options;
@@ -30,29 +31,22 @@ std::optional<DaemonSettings> load_settings(int argc, const char* const argv[]) 
     maild::config::Loader loader("smtpd", "maild SMTP server: accepts mail for local users (RFC 5321), never relays.");
     auto& options = loader.options();
     maild::config::add_server_options(options, 25);
-    options.add_options()("store",
-                          po::value<std::string>()->default_value("/var/lib/maild/maild.db")->value_name("FILE"),
-                          "the SQLite mailbox store (create it with: mailctl --store FILE init)")(
-        "store-busy-timeout", po::value<long>()->default_value(5000)->value_name("MS"),
-        "wait this long for a store locked by another process before a temporary failure")(
-        "domain",
-        po::value<std::vector<std::string>>()
-            ->multitoken()
-            ->default_value({"localhost"}, "localhost")
-            ->value_name("DOMAIN"),
-        "a local mail domain; repeat for several. The first is the default login domain")(
-        "postmaster", po::value<std::string>()->value_name("ADDRESS"),
-        "the mailbox that receives mail for postmaster@ any local domain (default: postmaster@ the first domain)")(
-        "max-message-size", po::value<std::size_t>()->default_value(25u * 1024 * 1024)->value_name("BYTES"),
-        "largest message accepted (advertised as SIZE)")("max-recipients",
-                                                         po::value<std::size_t>()->default_value(1000)->value_name("N"),
-                                                         "recipients per message; more get 452")(
-        "max-line-length", po::value<std::size_t>()->default_value(2048)->value_name("BYTES"),
-        "longest SMTP command line; longer lines get 500 5.5.2")(
-        "max-errors", po::value<std::size_t>()->default_value(20)->value_name("N"),
-        "protocol errors in one session before it is closed with 421")(
-        "command-timeout", po::value<long>()->default_value(300)->value_name("SECONDS"),
-        "close a session that sends nothing for this long (RFC 5321 4.5.3.2.7: at least 5 minutes)");
+    store::add_store_options(options);
+    // clang-format off
+    options.add_options()
+        ("postmaster", po::value<std::string>()->value_name("ADDRESS"),
+         "the mailbox that receives mail for postmaster@ any local domain (default: postmaster@ the first domain)")
+        ("max-message-size", po::value<std::size_t>()->default_value(25u * 1024 * 1024)->value_name("BYTES"),
+         "largest message accepted (advertised as SIZE)")
+        ("max-recipients", po::value<std::size_t>()->default_value(1000)->value_name("N"),
+         "recipients per message; more get 452")
+        ("max-line-length", po::value<std::size_t>()->default_value(2048)->value_name("BYTES"),
+         "longest SMTP command line; longer lines get 500 5.5.2")
+        ("max-errors", po::value<std::size_t>()->default_value(20)->value_name("N"),
+         "protocol errors in one session before it is closed with 421")
+        ("command-timeout", po::value<long>()->default_value(300)->value_name("SECONDS"),
+         "close a session that sends nothing for this long (RFC 5321 4.5.3.2.7: at least 5 minutes)");
+    // clang-format on
 
     auto parsed = loader.parse(argc, argv);
     if (!parsed) return std::nullopt;
@@ -72,19 +66,11 @@ std::optional<DaemonSettings> load_settings(int argc, const char* const argv[]) 
     s.server.thread_stack_bytes = positive<std::size_t>(vm, "thread-stack-size") * 1024;
     if (s.server.thread_stack_bytes < 64 * 1024) throw ConfigError("--thread-stack-size must be at least 64 (KiB)");
 
-    s.store_path = vm["store"].as<std::string>();
-    s.store_options.create_if_missing = false;
-    s.store_options.busy_timeout = std::chrono::milliseconds(positive<long>(vm, "store-busy-timeout"));
-
+    store::StoreSettings store_settings = store::read_store_settings(vm);
+    s.store_path = store_settings.path;
+    s.store_options = store_settings.open_options;
     s.smtp.hostname = vm["hostname"].as<std::string>();
-    s.smtp.domains.clear();
-    for (const auto& domain : vm["domain"].as<std::vector<std::string>>()) {
-        if (domain.empty() || domain.find_first_of(" @<>\t") != std::string::npos) {
-            throw ConfigError("--domain '" + domain + "' is not a domain name");
-        }
-        s.smtp.domains.push_back(lower(domain));
-    }
-    if (s.smtp.domains.empty()) throw ConfigError("at least one --domain is needed");
+    s.smtp.domains = store_settings.domains;
     s.smtp.postmaster =
         vm.count("postmaster") ? vm["postmaster"].as<std::string>() : "postmaster@" + s.smtp.domains.front();
     auto at = s.smtp.postmaster.rfind('@');

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "common/config.hpp"
 #include "common/log.hpp"
 #include "common/server.hpp"
 #include "common/signals.hpp"

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -35,6 +36,7 @@ public:
         no_space,        ///< the disk or the database is full
         corrupt,         ///< not a database, or damaged
         too_new,         ///< schema version newer than this binary understands
+        has_children,    ///< a mailbox with inferior names cannot be deleted
     };
     StoreError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
     Kind kind() const { return kind_; }
@@ -59,7 +61,7 @@ enum Flag : std::uint32_t {
 
 struct UserInfo {
     UserId id = 0;
-    std::string address;  ///< canonical form: local part as given, domain lower-cased
+    std::string address;     ///< canonical form: local part as given, domain lower-cased
     bool can_login = false;  ///< false when the account has no password (e.g. auto-created postmaster)
 };
 
@@ -70,6 +72,19 @@ struct MailboxInfo {
     Uid uidnext = 1;
     std::uint32_t message_count = 0;
     std::uint32_t unseen_count = 0;
+    std::uint32_t recent_count = 0;  ///< messages no session has claimed as \Recent yet
+    std::string special_use;         ///< RFC 6154 attribute ("\\Sent", ...) or empty
+    bool subscribed = false;
+    std::uint64_t highest_modseq = 0;  ///< changes whenever a message is added, changed or removed
+};
+
+/// The mailboxes every new user gets besides INBOX, with their RFC 6154 attributes.
+struct SpecialMailbox {
+    const char* name;
+    const char* special_use;
+};
+inline constexpr SpecialMailbox special_mailboxes[] = {
+    {"Drafts", "\\Drafts"}, {"Sent", "\\Sent"}, {"Trash", "\\Trash"}, {"Junk", "\\Junk"}, {"Archive", "\\Archive"},
 };
 
 struct MessageInfo {
@@ -77,8 +92,19 @@ struct MessageInfo {
     MessageId message_id = 0;
     std::uint32_t flags = 0;  ///< bits of Flag
     std::vector<std::string> keywords;
-    std::int64_t internal_date = 0;  ///< seconds since the Unix epoch
-    std::uint64_t size = 0;          ///< octets of the stored message
+    std::int64_t internal_date = 0;         ///< seconds since the Unix epoch
+    std::int32_t internal_date_offset = 0;  ///< minutes east of UTC the date was given in (APPEND)
+    std::uint64_t size = 0;                 ///< octets of the stored message
+    std::uint64_t modseq = 0;               ///< when this entry last changed
+};
+
+/// How STORE combines the given flags with the present ones (RFC 3501 §6.4.6).
+enum class FlagChange { replace, add, remove };
+
+/// One message of a COPY or MOVE: its UID in the source and in the destination.
+struct UidPair {
+    Uid source = 0;
+    Uid destination = 0;
 };
 
 /// One copy of a delivered message in one user's INBOX.
@@ -96,6 +122,9 @@ struct Delivery {
 struct OpenOptions {
     bool create_if_missing = false;
     std::chrono::milliseconds busy_timeout{5000};
+    /// Computes the parsed structure of a message (kept with it, so readers never re-parse);
+    /// empty function: no structure is stored and readers compute it on demand.
+    std::function<std::string(std::string_view raw)> structure_builder;
 };
 
 class MailStore {
@@ -131,25 +160,57 @@ public:
 
     // --- mailboxes -----------------------------------------------------------------------------
     std::vector<MailboxInfo> list_mailboxes(UserId user) const;
+    /// "INBOX" is matched case-insensitively; other names exactly.
     std::optional<MailboxInfo> find_mailbox(UserId user, std::string_view name) const;
-    /// Throws already_exists, invalid.
-    MailboxId create_mailbox(UserId user, std::string_view name);
+    /// Creates name and any missing parents ("a/b/c" creates "a" and "a/b"). Throws
+    /// already_exists (name itself exists), invalid (empty component, control characters, too long).
+    MailboxId create_mailbox(UserId user, std::string_view name, std::string_view special_use = {});
+    /// Throws not_found, invalid (INBOX), has_children.
+    void delete_mailbox(UserId user, std::string_view name);
+    /// Renames a mailbox and its inferiors. Renaming INBOX moves its messages into a new mailbox
+    /// and leaves INBOX empty (RFC 3501 §6.3.5). Throws not_found, already_exists, invalid.
+    void rename_mailbox(UserId user, std::string_view from, std::string_view to);
+    void subscribe(UserId user, std::string_view name);
+    void unsubscribe(UserId user, std::string_view name);
+    std::vector<std::string> subscriptions(UserId user) const;
+    /// Marks every message from the first not yet claimed up to now as seen by a session; returns
+    /// the lowest UID that is \Recent for the caller (RFC 3501 §2.3.2: one session gets each).
+    Uid claim_recent(MailboxId mailbox);
 
     // --- messages ------------------------------------------------------------------------------
     /// Stores raw once and appends it to the INBOX of every user in `recipients` (duplicates
     /// collapse to one copy), all in one durable transaction. internal_date in Unix seconds.
     Delivery deliver(std::string_view raw, std::span<const UserId> recipients, std::int64_t internal_date);
-    /// Appends raw to one mailbox with the given flags; returns the new UID.
-    Uid append(MailboxId mailbox, std::string_view raw, std::uint32_t flags, std::int64_t internal_date);
+    /// Appends raw to one mailbox with the given flags and keywords; returns the new UID.
+    Uid append(MailboxId mailbox, std::string_view raw, std::uint32_t flags, std::int64_t internal_date,
+               const std::vector<std::string>& keywords = {}, std::int32_t date_offset_minutes = 0);
     /// Messages of a mailbox in ascending UID order.
     std::vector<MessageInfo> list_messages(MailboxId mailbox) const;
     /// The stored bytes of one message. Throws not_found.
     std::string read_message(MailboxId mailbox, Uid uid) const;
+    /// The stored bytes by message id (shared by every copy). Throws not_found.
+    std::string read_raw(MessageId message) const;
+    /// The parsed structure kept with a message, if any; save_structure fills it in later.
+    std::optional<std::string> read_structure(MessageId message) const;
+    void save_structure(MessageId message, std::string_view structure);
     /// Replaces the system flags of one message. Throws not_found.
     void set_flags(MailboxId mailbox, Uid uid, std::uint32_t flags);
-    /// Removes every message flagged \Deleted; returns the UIDs removed, ascending. UIDs are never
-    /// reused: UIDNEXT does not go back.
-    std::vector<Uid> expunge(MailboxId mailbox);
+    /// Changes flags and keywords of the given UIDs (missing UIDs are skipped) in one transaction;
+    /// returns the resulting state of every message that exists, ascending.
+    std::vector<MessageInfo> change_flags(MailboxId mailbox, std::span<const Uid> uids, FlagChange change,
+                                          std::uint32_t flags, const std::vector<std::string>& keywords);
+    /// Copies (and with move, removes from the source) the given UIDs into destination, in one
+    /// transaction. Pairs ascending by source UID; missing UIDs are skipped.
+    std::vector<UidPair> copy_messages(MailboxId source, std::span<const Uid> uids, MailboxId destination, bool move);
+    /// Removes every message flagged \Deleted (only those in `only`, when given); returns the
+    /// UIDs removed, ascending. UIDs are never reused: UIDNEXT does not go back.
+    std::vector<Uid> expunge(MailboxId mailbox, std::optional<std::span<const Uid>> only = std::nullopt);
+
+    // --- change notification -------------------------------------------------------------------
+    /// A number that grows with every change to any mailbox in the store (all processes).
+    std::uint64_t change_counter() const;
+    /// Mailboxes changed after the given change_counter() value.
+    std::vector<MailboxId> mailboxes_changed_since(std::uint64_t counter) const;
 
     /// Runs PRAGMA integrity_check; true when "ok".
     bool integrity_ok() const;

@@ -52,7 +52,7 @@ class SwaksDelivery(DaemonTest):
 
     def test_eight_bit_body(self):
         body = "Grüße aus Köln"
-        result = self.swaks("--to", "bob@example.test", "--8bitmime", "--body", body)
+        result = self.swaks("--to", "bob@example.test", "--body", body)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         [stored] = self.store.messages("bob@example.test")
         self.assertIn(body.encode(), stored)

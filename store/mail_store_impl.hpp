@@ -1,0 +1,72 @@
+// MailStore's private parts, shared by the files that implement it (users, mailboxes, messages).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "store/mail_store.hpp"
+#include "store/sqlite.hpp"
+
+namespace store {
+
+struct MailStore::Impl {
+    std::filesystem::path path;
+    OpenOptions options;
+
+    std::mutex write_mutex;
+    std::unique_ptr<sqlite::Database> writer;  // guarded by write_mutex
+
+    mutable std::mutex pool_mutex;
+    mutable std::vector<std::unique_ptr<sqlite::Database>> idle_readers;  // guarded by pool_mutex
+
+    /// A connection configured for this store (busy timeout, foreign keys, synchronous=FULL).
+    std::unique_ptr<sqlite::Database> connect(bool create) const;
+
+    /// A read connection borrowed from the pool for one call, returned when it goes out of scope.
+    class Reader {
+    public:
+        explicit Reader(const Impl& impl);
+        ~Reader();
+        Reader(const Reader&) = delete;
+        Reader& operator=(const Reader&) = delete;
+        sqlite::Database& db() { return *db_; }
+
+    private:
+        const Impl& impl_;
+        std::unique_ptr<sqlite::Database> db_;
+    };
+
+    /// The write connection, locked for one write transaction.
+    class Writer {
+    public:
+        explicit Writer(Impl& impl) : lock_(impl.write_mutex), db_(*impl.writer) {}
+        sqlite::Database& db() { return db_; }
+
+    private:
+        std::lock_guard<std::mutex> lock_;
+        sqlite::Database& db_;
+    };
+};
+
+namespace detail {
+
+/// Takes the next value of the global change counter (inside a write transaction).
+std::uint64_t next_modseq(sqlite::Database& db);
+/// Marks a mailbox changed at modseq.
+void touch_mailbox(sqlite::Database& db, MailboxId mailbox, std::uint64_t modseq);
+/// A new UIDVALIDITY: grows across every mailbox ever created in this store.
+std::uint32_t next_uidvalidity(sqlite::Database& db);
+/// Reserves count UIDs in a mailbox; returns the first. Throws invalid past 2^31-1.
+Uid reserve_uids(sqlite::Database& db, MailboxId mailbox, std::uint32_t count);
+std::optional<MailboxId> mailbox_id(sqlite::Database& db, UserId user, std::string_view name);
+/// "INBOX" in any case becomes "INBOX"; other names are returned as given.
+std::string canonical_mailbox_name(std::string_view name);
+/// Throws invalid for names IMAP cannot carry (empty parts, control characters, wildcards).
+void check_mailbox_name(std::string_view name);
+/// Keywords as stored: space-separated.
+std::vector<std::string> split_keywords(std::string_view stored);
+std::string join_keywords(const std::vector<std::string>& keywords);
+
+}  // namespace detail
+}  // namespace store

@@ -1,0 +1,270 @@
+// MailStore: delivering, appending, reading, flagging, copying and expunging messages.
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "store/mail_store.hpp"
+#include "store/mail_store_impl.hpp"
+
+namespace store {
+
+using Kind = StoreError::Kind;
+
+namespace {
+
+constexpr std::uint32_t system_flags_mask = flag_seen | flag_answered | flag_flagged | flag_deleted | flag_draft;
+
+std::optional<std::string> build_structure(const OpenOptions& options, std::string_view raw) {
+    if (!options.structure_builder) return std::nullopt;
+    return options.structure_builder(raw);
+}
+
+MessageId insert_message(sqlite::Database& db, std::string_view raw, const std::optional<std::string>& structure) {
+    sqlite::Statement s(db, "INSERT INTO messages (raw, size, structure) VALUES (?1, ?2, ?3)");
+    s.bind_blob(1, raw).bind(2, static_cast<std::int64_t>(raw.size()));
+    if (structure) {
+        s.bind_blob(3, *structure);
+    } else {
+        s.bind_null(3);
+    }
+    s.run();
+    return db.last_insert_rowid();
+}
+
+void insert_entry(sqlite::Database& db, MailboxId mailbox, Uid uid, MessageId message, std::uint32_t flags,
+                  std::string_view keywords, std::int64_t internal_date, std::int32_t offset, std::uint64_t modseq) {
+    sqlite::Statement s(db,
+                        "INSERT INTO mailbox_messages (mailbox_id, uid, message_id, flags, keywords, internal_date,"
+                        " date_offset, modseq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    s.bind(1, mailbox).bind(2, static_cast<std::int64_t>(uid)).bind(3, message).bind(4, flags & system_flags_mask);
+    s.bind(5, keywords).bind(6, internal_date).bind(7, offset).bind(8, static_cast<std::int64_t>(modseq)).run();
+}
+
+bool same_keyword(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+std::vector<std::string> combine_keywords(std::vector<std::string> present, const std::vector<std::string>& given,
+                                          FlagChange change) {
+    auto has = [](const std::vector<std::string>& list, const std::string& k) {
+        return std::any_of(list.begin(), list.end(), [&](const std::string& x) { return same_keyword(x, k); });
+    };
+    switch (change) {
+        case FlagChange::replace: present.clear(); [[fallthrough]];
+        case FlagChange::add:
+            for (const auto& k : given)
+                if (!has(present, k)) present.push_back(k);
+            break;
+        case FlagChange::remove: std::erase_if(present, [&](const std::string& x) { return has(given, x); }); break;
+    }
+    return present;
+}
+
+MessageInfo entry_from_row(const sqlite::Statement& s) {
+    MessageInfo info;
+    info.uid = static_cast<Uid>(s.int64(0));
+    info.message_id = s.int64(1);
+    info.flags = static_cast<std::uint32_t>(s.int64(2));
+    info.keywords = detail::split_keywords(s.text(3));
+    info.internal_date = s.int64(4);
+    info.internal_date_offset = static_cast<std::int32_t>(s.int64(5));
+    info.size = static_cast<std::uint64_t>(s.int64(6));
+    info.modseq = static_cast<std::uint64_t>(s.int64(7));
+    return info;
+}
+
+constexpr const char* entry_columns =
+    "SELECT e.uid, e.message_id, e.flags, e.keywords, e.internal_date, e.date_offset, m.size, e.modseq"
+    " FROM mailbox_messages e JOIN messages m ON m.id = e.message_id ";
+
+}  // namespace
+
+Delivery MailStore::deliver(std::string_view raw, std::span<const UserId> recipients, std::int64_t internal_date) {
+    std::vector<UserId> users(recipients.begin(), recipients.end());
+    std::sort(users.begin(), users.end());
+    users.erase(std::unique(users.begin(), users.end()), users.end());
+    if (users.empty()) throw StoreError(Kind::invalid, "a delivery needs at least one recipient");
+    auto structure = build_structure(impl_->options, raw);  // parsing happens outside the write lock
+
+    Impl::Writer writer(*impl_);
+    auto& db = writer.db();
+    sqlite::Transaction transaction(db, sqlite::Transaction::Mode::write);
+    Delivery delivery;
+    delivery.message = insert_message(db, raw, structure);
+    std::uint64_t modseq = detail::next_modseq(db);
+    for (UserId user : users) {
+        auto inbox = detail::mailbox_id(db, user, "INBOX");
+        if (!inbox) throw StoreError(Kind::not_found, "user " + std::to_string(user) + " has no INBOX");
+        Uid uid = detail::reserve_uids(db, *inbox, 1);
+        insert_entry(db, *inbox, uid, delivery.message, 0, "", internal_date, 0, modseq);
+        detail::touch_mailbox(db, *inbox, modseq);
+        delivery.copies.push_back(DeliveredCopy{user, *inbox, uid});
+    }
+    transaction.commit();  // synchronous=FULL: on disk when this returns
+    return delivery;
+}
+
+Uid MailStore::append(MailboxId mailbox, std::string_view raw, std::uint32_t flags, std::int64_t internal_date,
+                      const std::vector<std::string>& keywords, std::int32_t date_offset_minutes) {
+    auto structure = build_structure(impl_->options, raw);
+    std::string stored_keywords = detail::join_keywords(combine_keywords({}, keywords, FlagChange::add));
+    Impl::Writer writer(*impl_);
+    auto& db = writer.db();
+    sqlite::Transaction transaction(db, sqlite::Transaction::Mode::write);
+    Uid uid = detail::reserve_uids(db, mailbox, 1);
+    MessageId message = insert_message(db, raw, structure);
+    std::uint64_t modseq = detail::next_modseq(db);
+    insert_entry(db, mailbox, uid, message, flags, stored_keywords, internal_date, date_offset_minutes, modseq);
+    detail::touch_mailbox(db, mailbox, modseq);
+    transaction.commit();
+    return uid;
+}
+
+std::vector<MessageInfo> MailStore::list_messages(MailboxId mailbox) const {
+    Impl::Reader reader(*impl_);
+    sqlite::Statement s(reader.db(), std::string(entry_columns) + "WHERE e.mailbox_id = ?1 ORDER BY e.uid");
+    s.bind(1, mailbox);
+    std::vector<MessageInfo> messages;
+    while (s.step()) messages.push_back(entry_from_row(s));
+    return messages;
+}
+
+std::string MailStore::read_message(MailboxId mailbox, Uid uid) const {
+    Impl::Reader reader(*impl_);
+    sqlite::Statement s(reader.db(),
+                        "SELECT m.raw FROM mailbox_messages e JOIN messages m ON m.id = e.message_id"
+                        " WHERE e.mailbox_id = ?1 AND e.uid = ?2");
+    s.bind(1, mailbox).bind(2, static_cast<std::int64_t>(uid));
+    if (!s.step()) throw StoreError(Kind::not_found, "no message with UID " + std::to_string(uid));
+    return s.blob(0);
+}
+
+std::string MailStore::read_raw(MessageId message) const {
+    Impl::Reader reader(*impl_);
+    sqlite::Statement s(reader.db(), "SELECT raw FROM messages WHERE id = ?1");
+    s.bind(1, message);
+    if (!s.step()) throw StoreError(Kind::not_found, "no message " + std::to_string(message));
+    return s.blob(0);
+}
+
+std::optional<std::string> MailStore::read_structure(MessageId message) const {
+    Impl::Reader reader(*impl_);
+    sqlite::Statement s(reader.db(), "SELECT structure FROM messages WHERE id = ?1");
+    s.bind(1, message);
+    if (!s.step() || s.is_null(0)) return std::nullopt;
+    return s.blob(0);
+}
+
+void MailStore::save_structure(MessageId message, std::string_view structure) {
+    Impl::Writer writer(*impl_);
+    sqlite::Statement s(writer.db(), "UPDATE messages SET structure = ?2 WHERE id = ?1");
+    s.bind(1, message).bind_blob(2, structure).run();
+}
+
+void MailStore::set_flags(MailboxId mailbox, Uid uid, std::uint32_t flags) {
+    Uid uids[] = {uid};
+    if (change_flags(mailbox, uids, FlagChange::replace, flags, {}).empty()) {
+        throw StoreError(Kind::not_found, "no message with UID " + std::to_string(uid));
+    }
+}
+
+std::vector<MessageInfo> MailStore::change_flags(MailboxId mailbox, std::span<const Uid> uids, FlagChange change,
+                                                 std::uint32_t flags, const std::vector<std::string>& keywords) {
+    flags &= system_flags_mask;
+    Impl::Writer writer(*impl_);
+    auto& db = writer.db();
+    sqlite::Transaction transaction(db, sqlite::Transaction::Mode::write);
+    sqlite::Statement read(db, std::string(entry_columns) + "WHERE e.mailbox_id = ?1 AND e.uid = ?2");
+    sqlite::Statement write(db,
+                            "UPDATE mailbox_messages SET flags = ?3, keywords = ?4, modseq = ?5"
+                            " WHERE mailbox_id = ?1 AND uid = ?2");
+    std::optional<std::uint64_t> modseq;
+    std::vector<MessageInfo> result;
+    for (Uid uid : uids) {
+        read.reset();
+        read.bind(1, mailbox).bind(2, static_cast<std::int64_t>(uid));
+        if (!read.step()) continue;
+        MessageInfo info = entry_from_row(read);
+        std::uint32_t new_flags = change == FlagChange::replace ? flags
+                                  : change == FlagChange::add   ? (info.flags | flags)
+                                                                : (info.flags & ~flags);
+        auto new_keywords = combine_keywords(info.keywords, keywords, change);
+        if (new_flags != info.flags || new_keywords != info.keywords) {
+            if (!modseq) modseq = detail::next_modseq(db);
+            write.reset();
+            write.bind(1, mailbox).bind(2, static_cast<std::int64_t>(uid)).bind(3, new_flags);
+            write.bind(4, detail::join_keywords(new_keywords)).bind(5, static_cast<std::int64_t>(*modseq)).run();
+            info.flags = new_flags;
+            info.keywords = std::move(new_keywords);
+            info.modseq = *modseq;
+        }
+        result.push_back(std::move(info));
+    }
+    if (modseq) detail::touch_mailbox(db, mailbox, *modseq);
+    transaction.commit();
+    return result;
+}
+
+std::vector<UidPair> MailStore::copy_messages(MailboxId source, std::span<const Uid> uids, MailboxId destination,
+                                              bool move) {
+    std::set<Uid> wanted(uids.begin(), uids.end());
+    Impl::Writer writer(*impl_);
+    auto& db = writer.db();
+    sqlite::Transaction transaction(db, sqlite::Transaction::Mode::write);
+    sqlite::Statement read(db, std::string(entry_columns) + "WHERE e.mailbox_id = ?1 AND e.uid = ?2");
+    std::vector<MessageInfo> found;
+    for (Uid uid : wanted) {
+        read.reset();
+        read.bind(1, source).bind(2, static_cast<std::int64_t>(uid));
+        if (read.step()) found.push_back(entry_from_row(read));
+    }
+    std::vector<UidPair> pairs;
+    if (found.empty()) return pairs;
+    std::uint64_t modseq = detail::next_modseq(db);
+    Uid next = detail::reserve_uids(db, destination, static_cast<std::uint32_t>(found.size()));
+    sqlite::Statement remove(db, "DELETE FROM mailbox_messages WHERE mailbox_id = ?1 AND uid = ?2");
+    for (const auto& info : found) {
+        insert_entry(db, destination, next, info.message_id, info.flags, detail::join_keywords(info.keywords),
+                     info.internal_date, info.internal_date_offset, modseq);
+        pairs.push_back(UidPair{info.uid, next++});
+        if (move) {
+            remove.reset();
+            remove.bind(1, source).bind(2, static_cast<std::int64_t>(info.uid)).run();
+        }
+    }
+    detail::touch_mailbox(db, destination, modseq);
+    if (move) detail::touch_mailbox(db, source, modseq);
+    transaction.commit();
+    return pairs;
+}
+
+std::vector<Uid> MailStore::expunge(MailboxId mailbox, std::optional<std::span<const Uid>> only) {
+    Impl::Writer writer(*impl_);
+    auto& db = writer.db();
+    sqlite::Transaction transaction(db, sqlite::Transaction::Mode::write);
+    sqlite::Statement deleted(db,
+                              "SELECT uid FROM mailbox_messages WHERE mailbox_id = ?1 AND (flags & ?2) != 0"
+                              " ORDER BY uid");
+    deleted.bind(1, mailbox).bind(2, static_cast<std::int64_t>(flag_deleted));
+    std::vector<Uid> removed;
+    std::set<Uid> allowed;
+    if (only) allowed.insert(only->begin(), only->end());
+    while (deleted.step()) {
+        auto uid = static_cast<Uid>(deleted.int64(0));
+        if (!only || allowed.count(uid)) removed.push_back(uid);
+    }
+    if (!removed.empty()) {
+        sqlite::Statement remove(db, "DELETE FROM mailbox_messages WHERE mailbox_id = ?1 AND uid = ?2");
+        for (Uid uid : removed) {
+            remove.reset();
+            remove.bind(1, mailbox).bind(2, static_cast<std::int64_t>(uid)).run();
+        }
+        detail::touch_mailbox(db, mailbox, detail::next_modseq(db));
+    }
+    transaction.commit();
+    return removed;
+}
+
+}  // namespace store

@@ -1,0 +1,111 @@
+#include "store/schema.hpp"
+
+#include <ctime>
+#include <string>
+
+namespace store::schema {
+
+namespace {
+
+// Each step moves the schema from version (index) to (index + 1). Steps are never edited once
+// released; changes come as new steps.
+constexpr const char* migration_steps[] = {
+    // 0 -> 1: users, mailboxes, messages stored once, per-mailbox entries with UIDs and flags.
+    R"sql(
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    -- uidvalidity: the last UIDVALIDITY handed out; modseq: the global change counter.
+    INSERT INTO meta (key, value) VALUES ('uidvalidity', 0), ('modseq', 0);
+
+    CREATE TABLE users (
+        id            INTEGER PRIMARY KEY,
+        address       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT NOT NULL DEFAULT '',
+        created       INTEGER NOT NULL
+    );
+
+    CREATE TABLE mailboxes (
+        id               INTEGER PRIMARY KEY,
+        user_id          INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        name             TEXT NOT NULL,
+        uidvalidity      INTEGER NOT NULL,
+        uidnext          INTEGER NOT NULL DEFAULT 1,
+        first_recent_uid INTEGER NOT NULL DEFAULT 1,
+        highest_modseq   INTEGER NOT NULL DEFAULT 0,
+        special_use      TEXT NOT NULL DEFAULT '',
+        UNIQUE (user_id, name)
+    );
+    CREATE INDEX mailboxes_by_modseq ON mailboxes (highest_modseq);
+
+    CREATE TABLE subscriptions (
+        user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        name    TEXT NOT NULL,
+        PRIMARY KEY (user_id, name)
+    ) WITHOUT ROWID;
+
+    -- The bytes of a message, once however many mailboxes hold it.
+    CREATE TABLE messages (
+        id        INTEGER PRIMARY KEY,
+        raw       BLOB NOT NULL,
+        size      INTEGER NOT NULL,
+        structure BLOB
+    );
+
+    CREATE TABLE mailbox_messages (
+        mailbox_id    INTEGER NOT NULL REFERENCES mailboxes (id) ON DELETE CASCADE,
+        uid           INTEGER NOT NULL,
+        message_id    INTEGER NOT NULL REFERENCES messages (id),
+        flags         INTEGER NOT NULL DEFAULT 0,
+        keywords      TEXT NOT NULL DEFAULT '',
+        internal_date INTEGER NOT NULL,
+        date_offset   INTEGER NOT NULL DEFAULT 0,
+        modseq        INTEGER NOT NULL,
+        PRIMARY KEY (mailbox_id, uid)
+    ) WITHOUT ROWID;
+    CREATE INDEX mailbox_messages_by_message ON mailbox_messages (message_id);
+
+    -- The bytes go when the last mailbox entry pointing at them does (also on cascades).
+    CREATE TRIGGER messages_drop_orphans AFTER DELETE ON mailbox_messages
+    WHEN NOT EXISTS (SELECT 1 FROM mailbox_messages WHERE message_id = OLD.message_id)
+    BEGIN
+        DELETE FROM messages WHERE id = OLD.message_id;
+    END;
+    )sql",
+};
+static_assert(std::size(migration_steps) == current_version);
+
+int user_version(sqlite::Database& db) {
+    sqlite::Statement statement(db, "PRAGMA user_version");
+    return statement.step() ? static_cast<int>(statement.int64(0)) : 0;
+}
+
+bool has_foreign_tables(sqlite::Database& db) {
+    sqlite::Statement statement(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'");
+    return statement.step() && statement.int64(0) > 0;
+}
+
+}  // namespace
+
+void migrate(sqlite::Database& db, const std::string& path) {
+    int version = user_version(db);
+    if (version == current_version) return;
+    if (version > current_version) {
+        throw StoreError(StoreError::Kind::too_new, "store " + path + " has schema version " + std::to_string(version) +
+                                                        ", newer than this maild understands (" +
+                                                        std::to_string(current_version) + "); upgrade maild");
+    }
+    sqlite::Transaction transaction(db, sqlite::Transaction::Mode::write);
+    version = user_version(db);  // another process may have migrated while we waited for the lock
+    if (version == current_version) return;
+    if (version == 0 && has_foreign_tables(db)) {
+        throw StoreError(StoreError::Kind::corrupt,
+                         "store " + path + " is an SQLite database but not a maild store (it has other tables)");
+    }
+    for (int step = version; step < current_version; ++step) db.exec(migration_steps[step]);
+    db.exec("PRAGMA user_version = " + std::to_string(current_version));
+    transaction.commit();
+}
+
+}  // namespace store::schema

@@ -1,0 +1,89 @@
+// RAII over the SQLite C API: a connection, a prepared statement, a transaction. Every SQLite
+// error becomes a store::StoreError whose kind says what the caller can do about it.
+// Used only inside store/; not thread-safe by itself (MailStore serialises access).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/mail_store.hpp"
+
+namespace store::sqlite {
+
+/// Throws StoreError for a failed SQLite call: busy/locked/I/O → temporary, full → no_space,
+/// not-a-database/corrupt → corrupt, anything else → temporary with the message.
+[[noreturn]] void fail(sqlite3* db, int code, std::string_view doing);
+
+class Database {
+public:
+    /// Opens path read-write (creating it only when create is true).
+    Database(const std::filesystem::path& path, bool create);
+    Database(Database&&) noexcept = default;
+    Database& operator=(Database&&) noexcept = default;
+
+    sqlite3* get() const { return db_.get(); }
+    /// Runs SQL without results (pragmas, DDL). Throws StoreError.
+    void exec(std::string_view sql);
+    std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_.get()); }
+    int changes() const { return sqlite3_changes(db_.get()); }
+
+private:
+    struct Closer {
+        void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+    };
+    std::unique_ptr<sqlite3, Closer> db_;
+};
+
+class Statement {
+public:
+    Statement(const Database& db, std::string_view sql);
+    Statement(Statement&&) noexcept = default;
+
+    /// Parameters are numbered from 1, as in SQL "?1".
+    Statement& bind(int index, std::int64_t value);
+    Statement& bind(int index, std::string_view text);
+    Statement& bind_blob(int index, std::string_view bytes);
+    Statement& bind_null(int index);
+
+    /// Advances; true when a row is available, false when done. Throws StoreError.
+    bool step();
+    /// Runs a statement that returns no rows.
+    void run() { step(); }
+    /// Makes the statement reusable (bindings kept until rebound).
+    void reset();
+
+    std::int64_t int64(int column) const { return sqlite3_column_int64(stmt_.get(), column); }
+    std::string text(int column) const;
+    std::string blob(int column) const;
+    bool is_null(int column) const { return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL; }
+
+private:
+    struct Finalizer {
+        void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+    };
+    sqlite3* db_;
+    std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
+};
+
+/// BEGIN IMMEDIATE (write) or BEGIN (read); rolls back on destruction unless committed.
+class Transaction {
+public:
+    enum class Mode { read, write };
+    Transaction(Database& db, Mode mode);
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    ~Transaction();
+    void commit();
+
+private:
+    Database& db_;
+    bool open_ = true;
+};
+
+}  // namespace store::sqlite
