@@ -40,3 +40,12 @@ StoreSettings read_store_settings(const po::variables_map& vm) {
 }
 
 }  // namespace store
+
+namespace store {
+
+std::string login_address(std::string_view login, const std::vector<std::string>& domains) {
+    if (login.find('@') != std::string_view::npos || domains.empty()) return std::string(login);
+    return std::string(login) + "@" + domains.front();
+}
+
+}  // namespace store

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/config.hpp"
@@ -23,5 +24,13 @@ void add_store_options(maild::config::po::options_description& options);
 
 /// Reads them back, checked. Throws maild::config::ConfigError naming the option.
 StoreSettings read_store_settings(const maild::config::po::variables_map& vm);
+
+}  // namespace store
+
+namespace store {
+
+/// The account a login name refers to: a full address as given; a bare local part ("alice")
+/// means that user in the first local domain (domains must not be empty).
+std::string login_address(std::string_view login, const std::vector<std::string>& domains);
 
 }  // namespace store

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "store/password_hash.hpp"
+#include "store/store_options.hpp"
 #include "tests/unit/store_test_fixture.hpp"
 
 namespace {
@@ -358,6 +359,17 @@ TEST_F(TempStoreTest, StructureIsBuiltOnceAtDelivery) {
     Delivery d = store_->deliver("raw", to, 0);
     EXPECT_EQ(calls, 1);
     EXPECT_EQ(store_->read_structure(d.message), "parsed:raw");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(LoginAddress, BareLocalPartMeansTheFirstDomain) {
+    std::vector<std::string> domains = {"example.test", "example.org"};
+    EXPECT_EQ(store::login_address("alice", domains), "alice@example.test");
+    EXPECT_EQ(store::login_address("carol@example.org", domains), "carol@example.org");
+    EXPECT_EQ(store::login_address("alice", {}), "alice");
 }
 
 }  // namespace
