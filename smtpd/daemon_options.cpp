@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "common/config.hpp"
+#include "common/server_config.hpp"
 #include "common/log.hpp"
 #include "store/store_options.hpp"
 
@@ -54,17 +55,7 @@ std::optional<DaemonSettings> load_settings(int argc, const char* const argv[]) 
     for (const auto& warning : loader.warnings()) maild::log::warn(0, warning);
 
     DaemonSettings s;
-    auto level = maild::log::parse_level(vm["log-level"].as<std::string>());
-    if (!level) throw ConfigError("--log-level must be one of debug, info, warn, error, off");
-    maild::log::set_level(*level);
-
-    s.server.listen_addresses = vm["listen"].as<std::vector<std::string>>();
-    s.server.port = vm["port"].as<std::uint16_t>();
-    s.server.max_connections = positive<std::size_t>(vm, "max-connections");
-    s.server.write_timeout = maild::config::seconds_option(vm, "write-timeout");
-    s.server.shutdown_timeout = maild::config::seconds_option(vm, "shutdown-timeout");
-    s.server.thread_stack_bytes = positive<std::size_t>(vm, "thread-stack-size") * 1024;
-    if (s.server.thread_stack_bytes < 64 * 1024) throw ConfigError("--thread-stack-size must be at least 64 (KiB)");
+    s.server = maild::config::read_server_options(vm);
 
     store::StoreSettings store_settings = store::read_store_settings(vm);
     s.store_path = store_settings.path;

@@ -1,0 +1,16 @@
+// Reading the socket core's options (see config::add_server_options) into ServerOptions, and
+// applying log-level. Shared by every daemon.
+#pragma once
+
+#include "common/config.hpp"
+#include "common/server.hpp"
+
+namespace maild::config {
+
+/// Sets the log level and returns the listener settings. Throws ConfigError naming the option.
+ServerOptions read_server_options(const po::variables_map& vm);
+
+/// A positive count option; throws ConfigError naming it otherwise.
+std::size_t positive_count(const po::variables_map& vm, const std::string& name);
+
+}  // namespace maild::config

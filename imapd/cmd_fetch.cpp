@@ -1,0 +1,94 @@
+// FETCH and UID FETCH (RFC 3501 §6.4.5): responses in ascending order, one per message.
+#include "common/log.hpp"
+#include "imapd/fetch_request.hpp"
+#include "imapd/flag_names.hpp"
+#include "imapd/imap_date.hpp"
+#include "imapd/imap_session.hpp"
+#include "imapd/message_section.hpp"
+#include "imapd/mime_render.hpp"
+
+namespace imap {
+
+namespace {
+
+std::string literal(std::string_view bytes) {
+    return "{" + std::to_string(bytes.size()) + "}\r\n" + std::string(bytes);
+}
+
+}  // namespace
+
+ImapSession::Completion ImapSession::cmd_fetch(Command& c) {
+    Completion error;
+    if (!c.args.space()) return syntax_error(c.args);
+    auto seqs = read_message_set(c.args, c.uid, error);
+    if (!seqs) return error;
+    if (!c.args.space()) return syntax_error(c.args);
+    auto request = read_fetch_request(c.args);
+    if (!request) return syntax_error(c.args);
+    if (!c.args.at_end()) return bad("Extra arguments to FETCH");
+    if (c.uid) request->uid = true;
+    bool set_seen = request->sets_seen() && !view_->read_only();
+
+    std::size_t missing = 0;
+    for (auto seq : *seqs) {
+        store::MessageInfo info = view_->at(seq);
+        std::string raw;
+        std::optional<MimePart> tree;
+        if (request->needs_message()) {
+            try {
+                raw = store_.read_raw(info.message_id);
+            } catch (const store::StoreError& e) {
+                if (e.kind() != store::StoreError::Kind::not_found) throw;
+                ++missing;  // expunged by another session; its EXPUNGE is still pending
+                continue;
+            }
+            if (request->envelope || request->body || request->body_structure || !request->sections.empty()) {
+                tree = parse_message(raw);
+            }
+        }
+        bool flags_changed = false;
+        if (set_seen && !(info.flags & store::flag_seen)) {
+            store::Uid uids[] = {info.uid};
+            auto changed = store_.change_flags(view_->info().id, uids, store::FlagChange::add, store::flag_seen, {});
+            if (!changed.empty()) {
+                info = changed.front();
+                info.size = view_->at(seq).size;
+                view_->apply_flags(changed.front());
+                flags_changed = true;
+            }
+        }
+        std::string items;
+        auto add = [&items](std::string item) {
+            if (!items.empty()) items += ' ';
+            items += item;
+        };
+        if (request->uid) add("UID " + std::to_string(info.uid));
+        if (request->flags || flags_changed)
+            add("FLAGS " + flag_list(info.flags, info.keywords, view_->is_recent(info.uid)));
+        if (request->internal_date) {
+            add("INTERNALDATE \"" + format_date_time(DateTime{info.internal_date, info.internal_date_offset}) + "\"");
+        }
+        if (request->size) add("RFC822.SIZE " + std::to_string(info.size));
+        if (request->envelope) add("ENVELOPE " + render_envelope(raw, *tree));
+        if (request->body) add("BODY " + render_body_structure(raw, *tree, false));
+        if (request->body_structure) add("BODYSTRUCTURE " + render_body_structure(raw, *tree, true));
+        for (const auto& section : request->sections) {
+            auto bytes = extract_section(raw, *tree, section);
+            if (!bytes) {
+                add(section.response_name() + " NIL");
+                continue;
+            }
+            std::string_view view(*bytes);
+            if (section.origin) {
+                std::size_t origin = std::min<std::size_t>(*section.origin, view.size());
+                view = view.substr(origin, *section.count);
+            }
+            add(section.response_name() + " " + literal(view));
+        }
+        send("* " + std::to_string(seq) + " FETCH (" + items + ")\r\n");
+    }
+    if (missing > 0) return no("[EXPUNGEISSUED] Some messages were expunged by another session");
+    return ok(c.uid ? "UID FETCH completed" : "FETCH completed");
+}
+
+}  // namespace imap

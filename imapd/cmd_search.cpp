@@ -1,0 +1,42 @@
+// SEARCH and UID SEARCH (RFC 3501 §6.4.4): sequence numbers or UIDs of the matching messages.
+#include "common/log.hpp"
+#include "imapd/imap_session.hpp"
+#include "imapd/search_program.hpp"
+
+namespace imap {
+
+ImapSession::Completion ImapSession::cmd_search(Command& c) {
+    if (!c.args.space()) return syntax_error(c.args);
+    bool bad_charset = false;
+    auto program = read_search_program(c.args, config_.max_nesting_depth, bad_charset);
+    if (bad_charset) return no("[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");
+    if (!program) return syntax_error(c.args);
+
+    std::string result = "* SEARCH";
+    for (std::uint32_t seq = 1; seq <= view_->exists(); ++seq) {
+        const store::MessageInfo& info = view_->at(seq);
+        std::optional<std::string> raw;
+        SearchCandidate candidate;
+        candidate.seq = seq;
+        candidate.exists = view_->exists();
+        candidate.max_uid = view_->max_uid();
+        candidate.info = &info;
+        candidate.recent = view_->is_recent(info.uid);
+        candidate.raw = [&]() -> const std::string& {
+            if (!raw) {
+                try {
+                    raw = store_.read_raw(info.message_id);
+                } catch (const store::StoreError& e) {
+                    if (e.kind() != store::StoreError::Kind::not_found) throw;
+                    raw.emplace();  // expunged meanwhile: matches no text
+                }
+            }
+            return *raw;
+        };
+        if (search_matches(*program, candidate)) result += " " + std::to_string(c.uid ? info.uid : seq);
+    }
+    send(result + "\r\n");
+    return ok(c.uid ? "UID SEARCH completed" : "SEARCH completed");
+}
+
+}  // namespace imap

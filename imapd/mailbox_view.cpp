@@ -1,0 +1,122 @@
+#include "imapd/mailbox_view.hpp"
+
+#include <algorithm>
+
+#include "imapd/flag_names.hpp"
+
+namespace imap {
+
+MailboxView::MailboxView(store::MailboxInfo info, std::vector<store::MessageInfo> messages, bool read_only)
+    : info_(std::move(info)), messages_(std::move(messages)), read_only_(read_only) {
+    announced_exists_ = exists();
+}
+
+std::optional<std::uint32_t> MailboxView::seq_of(store::Uid uid) const {
+    auto it = std::lower_bound(messages_.begin(), messages_.end(), uid,
+                               [](const store::MessageInfo& m, store::Uid u) { return m.uid < u; });
+    if (it == messages_.end() || it->uid != uid) return std::nullopt;
+    return static_cast<std::uint32_t>(it - messages_.begin() + 1);
+}
+
+std::uint32_t MailboxView::recent_count() const {
+    std::uint32_t count = 0;
+    for (const auto& m : messages_)
+        if (recent_.count(m.uid)) ++count;
+    return count;
+}
+
+void MailboxView::mark_recent_from(store::Uid first) {
+    for (const auto& m : messages_)
+        if (m.uid >= first) recent_.insert(m.uid);
+    announced_recent_ = recent_count();
+}
+
+std::optional<std::uint32_t> MailboxView::first_unseen() const {
+    for (std::size_t i = 0; i < messages_.size(); ++i)
+        if (!(messages_[i].flags & store::flag_seen)) return static_cast<std::uint32_t>(i + 1);
+    return std::nullopt;
+}
+
+std::vector<std::string> MailboxView::keywords_in_use() const {
+    std::set<std::string> seen;
+    std::vector<std::string> keywords;
+    for (const auto& m : messages_)
+        for (const auto& k : m.keywords)
+            if (seen.insert(k).second) keywords.push_back(k);
+    return keywords;
+}
+
+std::string MailboxView::refresh(const std::vector<store::MessageInfo>& fresh, bool allow_expunge, bool include_uid,
+                                 std::optional<store::Uid> recent_from) {
+    std::string out;
+    // 1. Expunges, highest sequence number first so earlier numbers stay valid.
+    if (allow_expunge) {
+        std::vector<store::Uid> gone;
+        std::size_t j = 0;
+        for (const auto& m : messages_) {
+            while (j < fresh.size() && fresh[j].uid < m.uid) ++j;
+            if (j >= fresh.size() || fresh[j].uid != m.uid) gone.push_back(m.uid);
+        }
+        out += remove(gone);
+    }
+    // 2. Flag changes of messages the client knows.
+    std::size_t j = 0;
+    for (std::size_t i = 0; i < messages_.size(); ++i) {
+        auto& m = messages_[i];
+        while (j < fresh.size() && fresh[j].uid < m.uid) ++j;
+        if (j < fresh.size() && fresh[j].uid == m.uid &&
+            (fresh[j].flags != m.flags || fresh[j].keywords != m.keywords)) {
+            m.flags = fresh[j].flags;
+            m.keywords = fresh[j].keywords;
+            m.modseq = fresh[j].modseq;
+            out += "* " + std::to_string(i + 1) + " FETCH (";
+            if (include_uid) out += "UID " + std::to_string(m.uid) + " ";
+            out += "FLAGS " + flag_list(m.flags, m.keywords, is_recent(m.uid)) + ")\r\n";
+        }
+    }
+    // 3. New messages.
+    store::Uid known = max_uid();
+    for (const auto& m : fresh)
+        if (m.uid > known) {
+            messages_.push_back(m);
+            if (recent_from && m.uid >= *recent_from) recent_.insert(m.uid);
+        }
+    if (!messages_.empty()) info_.uidnext = std::max(info_.uidnext, messages_.back().uid + 1);
+    if (exists() != announced_exists_) {
+        out += "* " + std::to_string(exists()) + " EXISTS\r\n";
+        announced_exists_ = exists();
+    }
+    std::uint32_t recent = recent_count();
+    if (recent != announced_recent_) {
+        out += "* " + std::to_string(recent) + " RECENT\r\n";
+        announced_recent_ = recent;
+    }
+    return out;
+}
+
+void MailboxView::apply_flags(const store::MessageInfo& changed) {
+    if (auto seq = seq_of(changed.uid)) {
+        auto& m = messages_[*seq - 1];
+        m.flags = changed.flags;
+        m.keywords = changed.keywords;
+        m.modseq = changed.modseq;
+    }
+}
+
+std::string MailboxView::remove(const std::vector<store::Uid>& uids) {
+    std::string out;
+    std::vector<store::Uid> sorted(uids);
+    std::sort(sorted.rbegin(), sorted.rend());
+    for (store::Uid uid : sorted) {
+        auto seq = seq_of(uid);
+        if (!seq) continue;
+        out += "* " + std::to_string(*seq) + " EXPUNGE\r\n";
+        messages_.erase(messages_.begin() + (*seq - 1));
+        recent_.erase(uid);
+    }
+    announced_exists_ = exists();
+    announced_recent_ = recent_count();
+    return out;
+}
+
+}  // namespace imap

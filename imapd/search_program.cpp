@@ -1,0 +1,265 @@
+#include "imapd/search_program.hpp"
+
+#include <algorithm>
+
+#include "imapd/flag_names.hpp"
+#include "imapd/imap_date.hpp"
+#include "imapd/mime_tree.hpp"
+
+namespace imap {
+
+namespace {
+
+using Kind = SearchKey::Kind;
+
+std::string upper(std::string s) {
+    for (char& c : s)
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+    return s;
+}
+
+struct SimpleKey {
+    const char* name;
+    Kind kind;
+    std::uint32_t flag;
+};
+constexpr SimpleKey simple_keys[] = {
+    {"ALL", Kind::all, 0},
+    {"ANSWERED", Kind::flag_set, store::flag_answered},
+    {"DELETED", Kind::flag_set, store::flag_deleted},
+    {"DRAFT", Kind::flag_set, store::flag_draft},
+    {"FLAGGED", Kind::flag_set, store::flag_flagged},
+    {"SEEN", Kind::flag_set, store::flag_seen},
+    {"UNANSWERED", Kind::flag_unset, store::flag_answered},
+    {"UNDELETED", Kind::flag_unset, store::flag_deleted},
+    {"UNDRAFT", Kind::flag_unset, store::flag_draft},
+    {"UNFLAGGED", Kind::flag_unset, store::flag_flagged},
+    {"UNSEEN", Kind::flag_unset, store::flag_seen},
+    {"NEW", Kind::new_, 0},
+    {"OLD", Kind::old, 0},
+    {"RECENT", Kind::recent, 0},
+};
+
+struct DateKey {
+    const char* name;
+    Kind kind;
+};
+constexpr DateKey date_keys[] = {
+    {"BEFORE", Kind::before},          {"ON", Kind::on},          {"SINCE", Kind::since},
+    {"SENTBEFORE", Kind::sent_before}, {"SENTON", Kind::sent_on}, {"SENTSINCE", Kind::sent_since},
+};
+
+struct StringKey {
+    const char* name;  ///< the key, and the header it searches (empty: BODY / TEXT)
+    Kind kind;
+    const char* header;
+};
+constexpr StringKey string_keys[] = {
+    {"BCC", Kind::header, "Bcc"}, {"CC", Kind::header, "Cc"},           {"FROM", Kind::header, "From"},
+    {"TO", Kind::header, "To"},   {"SUBJECT", Kind::header, "Subject"}, {"BODY", Kind::body, ""},
+    {"TEXT", Kind::text, ""},
+};
+
+bool read_key(CommandReader& reader, SearchKey& key, std::size_t depth, std::size_t max_depth);
+
+/// Keys until ')' (inside parentheses) or the end of the command, ANDed.
+bool read_key_list(CommandReader& reader, SearchKey& key, std::size_t depth, std::size_t max_depth, bool nested) {
+    key.kind = Kind::all_of;
+    for (;;) {
+        SearchKey child;
+        if (!read_key(reader, child, depth, max_depth)) return false;
+        key.children.push_back(std::move(child));
+        if (nested && reader.consume(')')) return true;
+        if (!nested && reader.at_end()) return true;
+        if (!reader.space()) return false;
+    }
+}
+
+bool read_key(CommandReader& reader, SearchKey& key, std::size_t depth, std::size_t max_depth) {
+    if (depth > max_depth) return reader.fail("Search criteria nested too deeply");
+    if (reader.consume('(')) return read_key_list(reader, key, depth + 1, max_depth, true);
+    if (reader.peek('*') || (!reader.at_end() && reader.rest()[0] >= '0' && reader.rest()[0] <= '9')) {
+        key.kind = Kind::sequence_set;
+        key.set = NumberSet::read(reader);
+        return key.set.has_value();
+    }
+    auto word = reader.atom();
+    if (!word) return false;
+    std::string name = upper(*word);
+    for (const auto& simple : simple_keys) {
+        if (name == simple.name) {
+            key.kind = simple.kind;
+            key.flag = simple.flag;
+            return true;
+        }
+    }
+    if (name == "NOT") {
+        key.kind = Kind::negation;
+        key.children.emplace_back();
+        return reader.space() && read_key(reader, key.children.back(), depth + 1, max_depth);
+    }
+    if (name == "OR") {
+        key.kind = Kind::any_of;
+        key.children.resize(2);
+        return reader.space() && read_key(reader, key.children[0], depth + 1, max_depth) && reader.space() &&
+               read_key(reader, key.children[1], depth + 1, max_depth);
+    }
+    if (name == "UID") {
+        key.kind = Kind::uid_set;
+        if (!reader.space()) return false;
+        key.set = NumberSet::read(reader);
+        return key.set.has_value();
+    }
+    if (name == "LARGER" || name == "SMALLER") {
+        key.kind = name == "LARGER" ? Kind::larger : Kind::smaller;
+        if (!reader.space()) return false;
+        auto n = reader.number64();
+        if (!n) return false;
+        key.number = *n;
+        return true;
+    }
+    if (name == "KEYWORD" || name == "UNKEYWORD") {
+        key.kind = name == "KEYWORD" ? Kind::keyword : Kind::unkeyword;
+        if (!reader.space()) return false;
+        auto flag = reader.atom();
+        if (!flag) return false;
+        key.name = *flag;
+        return true;
+    }
+    for (const auto& date : date_keys) {
+        if (name == date.name) {
+            key.kind = date.kind;
+            if (!reader.space()) return false;
+            auto text = reader.astring();
+            if (!text) return false;
+            auto day = parse_search_date(*text);
+            if (!day) return reader.fail("Invalid date " + text->substr(0, 30) + " (expected e.g. 1-Feb-2026)");
+            key.day = *day;
+            return true;
+        }
+    }
+    for (const auto& string_key : string_keys) {
+        if (name == string_key.name) {
+            key.kind = string_key.kind;
+            key.name = string_key.header;
+            if (!reader.space()) return false;
+            auto value = reader.astring();
+            if (!value) return false;
+            key.value = *value;
+            return true;
+        }
+    }
+    if (name == "HEADER") {
+        key.kind = Kind::header;
+        if (!reader.space()) return false;
+        auto field = reader.astring();
+        if (!field || !reader.space()) return false;
+        auto value = reader.astring();
+        if (!value) return false;
+        key.name = *field;
+        key.value = *value;
+        return true;
+    }
+    return reader.fail("Unknown search key " + name.substr(0, 30));
+}
+
+std::int64_t sent_day(SearchCandidate& c, const MimePart& root) {
+    auto fields = parse_header(c.raw(), root.header_begin, root.body_begin);
+    if (auto date = header_value(fields, "Date")) {
+        if (auto parsed = parse_rfc5322_date(*date)) return day_number(parsed->unix_seconds, parsed->offset_minutes);
+    }
+    return day_number(c.info->internal_date, c.info->internal_date_offset);  // no usable Date:
+}
+
+}  // namespace
+
+bool contains_folded(std::string_view haystack, std::string_view needle) {
+    if (needle.empty()) return true;
+    auto fold = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
+    auto it = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
+                          [&](char a, char b) { return fold(a) == fold(b); });
+    return it != haystack.end();
+}
+
+std::optional<SearchKey> read_search_program(CommandReader& reader, std::size_t max_depth, bool& bad_charset) {
+    bad_charset = false;
+    if (reader.keyword("CHARSET ")) {
+        auto charset = reader.astring();
+        if (!charset || !reader.space()) return std::nullopt;
+        std::string upper_charset = upper(*charset);
+        if (upper_charset != "UTF-8" && upper_charset != "US-ASCII") {
+            bad_charset = true;
+            return std::nullopt;
+        }
+    }
+    SearchKey program;
+    if (!read_key_list(reader, program, 0, max_depth, false)) return std::nullopt;
+    return program;
+}
+
+bool search_matches(const SearchKey& key, SearchCandidate& c) {
+    const store::MessageInfo& m = *c.info;
+    switch (key.kind) {
+        case Kind::all: return true;
+        case Kind::all_of:
+            // Cheap keys first: they decide most messages without reading them.
+            for (const auto& child : key.children)
+                if (child.kind != Kind::header && child.kind != Kind::body && child.kind != Kind::text &&
+                    !search_matches(child, c))
+                    return false;
+            for (const auto& child : key.children)
+                if ((child.kind == Kind::header || child.kind == Kind::body || child.kind == Kind::text) &&
+                    !search_matches(child, c))
+                    return false;
+            return true;
+        case Kind::any_of: return search_matches(key.children[0], c) || search_matches(key.children[1], c);
+        case Kind::negation: return !search_matches(key.children[0], c);
+        case Kind::flag_set: return (m.flags & key.flag) != 0;
+        case Kind::flag_unset: return (m.flags & key.flag) == 0;
+        case Kind::keyword:
+        case Kind::unkeyword: {
+            bool has = std::any_of(m.keywords.begin(), m.keywords.end(),
+                                   [&](const std::string& k) { return iequals_ascii(k, key.name); });
+            return key.kind == Kind::keyword ? has : !has;
+        }
+        case Kind::new_: return c.recent && !(m.flags & store::flag_seen);
+        case Kind::old: return !c.recent;
+        case Kind::recent: return c.recent;
+        case Kind::sequence_set: return key.set->contains(c.seq, c.exists);
+        case Kind::uid_set: return key.set->contains(m.uid, c.max_uid);
+        case Kind::larger: return m.size > key.number;
+        case Kind::smaller: return m.size < key.number;
+        case Kind::before:
+        case Kind::on:
+        case Kind::since: {
+            std::int64_t day = day_number(m.internal_date, m.internal_date_offset);
+            return key.kind == Kind::before ? day < key.day : key.kind == Kind::on ? day == key.day : day >= key.day;
+        }
+        case Kind::sent_before:
+        case Kind::sent_on:
+        case Kind::sent_since: {
+            MimePart root = parse_message(c.raw(), 0);
+            std::int64_t day = sent_day(c, root);
+            return key.kind == Kind::sent_before ? day < key.day
+                   : key.kind == Kind::sent_on   ? day == key.day
+                                                 : day >= key.day;
+        }
+        case Kind::header: {
+            const std::string& raw = c.raw();
+            MimePart root = parse_message(raw, 0);
+            for (const auto& field : parse_header(raw, root.header_begin, root.body_begin)) {
+                if (iequals_ascii(field.name, key.name) && contains_folded(field.value, key.value)) return true;
+            }
+            return false;
+        }
+        case Kind::body: {
+            const std::string& raw = c.raw();
+            MimePart root = parse_message(raw, 0);
+            return contains_folded(std::string_view(raw).substr(root.body_begin), key.value);
+        }
+        case Kind::text: return contains_folded(c.raw(), key.value);
+    }
+    return false;
+}
+
+}  // namespace imap
