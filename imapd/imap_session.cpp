@@ -171,9 +171,9 @@ void ImapSession::run_command(const std::string& text) {
                          : state_ == State::authenticated   ? in_authenticated
                                                             : in_selected;
     if (!(spec->allowed_in & state_bit)) {
-        const char* why = state_ == State::not_authenticated ? "log in first"
-                          : state_bit == in_authenticated    ? "select a mailbox first"
-                                                             : "already logged in";
+        const char* why = state_ == State::not_authenticated         ? "log in first"
+                          : spec->allowed_in == in_not_authenticated ? "already logged in"
+                                                                     : "select a mailbox first";
         return complete(*tag, bad(std::string(spec->name) + " is not allowed now: " + why));
     }
     Command command{*tag, verb, reader, uid};
