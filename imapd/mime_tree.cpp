@@ -126,7 +126,13 @@ std::size_t find_delimiter(std::string_view raw, const std::string& delimiter, s
     while (pos < end) {
         std::size_t found = raw.substr(0, end).find(delimiter, pos);
         if (found == std::string_view::npos) return std::string_view::npos;
-        if (found == from || raw[found - 1] == '\n') return found;
+        std::size_t after = found + delimiter.size();
+        // At a line start, and followed by the end of the line, blanks, or "--" (RFC 2046 §5.1.1):
+        // "--b" must not match a longer boundary "--bx".
+        bool line_start = found == from || raw[found - 1] == '\n';
+        bool proper_end = after >= end || raw[after] == '\r' || raw[after] == '\n' || raw[after] == ' ' ||
+                          raw[after] == '\t' || raw[after] == '-';
+        if (line_start && proper_end) return found;
         pos = found + 1;
     }
     return std::string_view::npos;
@@ -205,11 +211,20 @@ void parse_part(std::string_view raw, std::size_t begin, std::size_t end, MimePa
             if (!disposition.empty()) part.disposition = disposition;
         }
     }
-    if (!part.type_given && !default_rfc822 && part.parameters.empty()) {
+    // RFC 2045 §5.2: text without a charset is us-ascii; say so, as Dovecot does, since clients
+    // pick the decoder from BODYSTRUCTURE.
+    if (iequals_ascii(part.type, "text") && !parameter(part.parameters, "charset")) {
         part.parameters.emplace_back("charset", "us-ascii");
     }
     std::string_view body = raw.substr(part.body_begin, part.body_end - part.body_begin);
     part.lines = count_lines(body);
+    if (part.is_multipart() && !parameter(part.parameters, "boundary")) {
+        // A multipart without a boundary has no findable parts: describe it as text, so its
+        // content stays readable (as Dovecot does).
+        part.type = "text";
+        part.subtype = "plain";
+        part.parameters = {{"charset", "us-ascii"}};
+    }
     if (depth >= max_depth) return;
     if (part.is_multipart()) {
         parse_multipart_children(raw, part, depth, max_depth);
