@@ -1,0 +1,173 @@
+#include <gtest/gtest.h>
+
+#include "imapd/fetch_request.hpp"
+#include "imapd/imap_date.hpp"
+#include "imapd/search_program.hpp"
+
+namespace {
+
+using namespace imap;
+
+struct Message {
+    store::MessageInfo info;
+    std::string raw;
+    bool recent = false;
+};
+
+class SearchTest : public ::testing::Test {
+protected:
+    SearchTest() {
+        add(1, store::flag_seen, 100, 1795000000,
+            "From: Alice <alice@example.test>\r\nTo: bob@example.test\r\nSubject: Quarterly Report\r\n"
+            "Date: Tue, 24 Nov 2026 10:00:00 +0000\r\n\r\nNumbers inside.\r\n");
+        add(2, store::flag_flagged, 5000, 1795100000,
+            "From: carol@example.org\r\nCc: alice@example.test\r\nSubject: lunch\r\nX-Tag: urgent\r\n"
+            "Date: Wed, 25 Nov 2026 23:30:00 -0800\r\n\r\nPizza?\r\n",
+            true);
+        add(7, store::flag_deleted | store::flag_seen, 300, 1795200000,
+            "From: dave@example.org\r\nSubject: misc\r\n\r\nNothing.\r\n");
+        messages_[1].info.keywords = {"$Work"};
+    }
+    void add(store::Uid uid, std::uint32_t flags, std::uint64_t size, std::int64_t date, std::string raw,
+             bool recent = false) {
+        Message m;
+        m.info.uid = uid;
+        m.info.flags = flags;
+        m.info.size = size;
+        m.info.internal_date = date;
+        m.raw = std::move(raw);
+        m.recent = recent;
+        messages_.push_back(std::move(m));
+    }
+    /// Sequence numbers matching the criteria; -1 on a parse error.
+    std::vector<int> search(const std::string& criteria) {
+        CommandReader reader(criteria);
+        bool bad_charset = false;
+        auto program = read_search_program(reader, 100, bad_charset);
+        if (!program) return {-1};
+        std::vector<int> out;
+        for (std::size_t i = 0; i < messages_.size(); ++i) {
+            SearchCandidate c;
+            c.seq = static_cast<std::uint32_t>(i + 1);
+            c.exists = static_cast<std::uint32_t>(messages_.size());
+            c.max_uid = messages_.back().info.uid;
+            c.info = &messages_[i].info;
+            c.recent = messages_[i].recent;
+            const std::string& raw = messages_[i].raw;
+            c.raw = [&raw]() -> const std::string& { return raw; };
+            if (search_matches(*program, c)) out.push_back(static_cast<int>(i + 1));
+        }
+        return out;
+    }
+    std::vector<Message> messages_;
+};
+
+using V = std::vector<int>;
+
+TEST_F(SearchTest, FlagsAndSizes) {
+    EXPECT_EQ(search("ALL"), (V{1, 2, 3}));
+    EXPECT_EQ(search("SEEN"), (V{1, 3}));
+    EXPECT_EQ(search("UNSEEN"), (V{2}));
+    EXPECT_EQ(search("DELETED"), (V{3}));
+    EXPECT_EQ(search("UNDELETED FLAGGED"), (V{2}));
+    EXPECT_EQ(search("ANSWERED"), V{});
+    EXPECT_EQ(search("UNANSWERED UNDRAFT"), (V{1, 2, 3}));
+    EXPECT_EQ(search("LARGER 200"), (V{2, 3}));
+    EXPECT_EQ(search("SMALLER 300"), (V{1}));
+    EXPECT_EQ(search("KEYWORD $work"), (V{2}));
+    EXPECT_EQ(search("UNKEYWORD $Work"), (V{1, 3}));
+    EXPECT_EQ(search("RECENT"), (V{2}));
+    EXPECT_EQ(search("NEW"), (V{2}));
+    EXPECT_EQ(search("OLD"), (V{1, 3}));
+}
+
+TEST_F(SearchTest, SetsAndLogic) {
+    EXPECT_EQ(search("2:*"), (V{2, 3}));
+    EXPECT_EQ(search("UID 7"), (V{3}));
+    EXPECT_EQ(search("UID 3:*"), (V{3}));
+    EXPECT_EQ(search("OR SEEN FLAGGED"), (V{1, 2, 3}));
+    EXPECT_EQ(search("NOT SEEN"), (V{2}));
+    EXPECT_EQ(search("(SEEN DELETED)"), (V{3}));
+    EXPECT_EQ(search("OR (SEEN LARGER 200) KEYWORD $Work"), (V{2, 3}));
+    EXPECT_EQ(search("NOT (OR 1 3)"), (V{2}));
+}
+
+TEST_F(SearchTest, HeadersAndText) {
+    EXPECT_EQ(search("FROM alice"), (V{1}));
+    EXPECT_EQ(search("CC ALICE@EXAMPLE.TEST"), (V{2}));
+    EXPECT_EQ(search("TO bob"), (V{1}));
+    EXPECT_EQ(search("SUBJECT \"quarterly report\""), (V{1}));
+    EXPECT_EQ(search("HEADER X-Tag urgent"), (V{2}));
+    EXPECT_EQ(search("HEADER X-Tag \"\""), (V{2}));  // empty string: the field exists
+    EXPECT_EQ(search("BODY pizza"), (V{2}));
+    EXPECT_EQ(search("BODY lunch"), V{});  // the subject is not the body
+    EXPECT_EQ(search("TEXT lunch"), (V{2}));
+    EXPECT_EQ(search("CHARSET UTF-8 SUBJECT misc"), (V{3}));
+}
+
+TEST_F(SearchTest, Dates) {
+    // Internal dates: 1795000000 = 18-Nov-2026 11:06:40 UTC; +100000 s = 19-Nov; +200000 s = 21-Nov.
+    EXPECT_EQ(search("ON 18-Nov-2026"), (V{1}));
+    EXPECT_EQ(search("BEFORE 19-Nov-2026"), (V{1}));
+    EXPECT_EQ(search("SINCE 19-Nov-2026"), (V{2, 3}));
+    // Sent dates come from Date: in its own zone; no Date: falls back to the internal date.
+    EXPECT_EQ(search("SENTON 25-Nov-2026"), (V{2}));
+    EXPECT_EQ(search("SENTBEFORE 25-Nov-2026"), (V{1, 3}));
+    EXPECT_EQ(search("SENTSINCE \"24-Nov-2026\""), (V{1, 2}));
+}
+
+TEST_F(SearchTest, SyntaxErrors) {
+    for (const char* bad : {"", "BOGUS", "FROM", "LARGER x", "ON 31-Feb-2026", "OR SEEN", "(SEEN", "UID", "NOT"}) {
+        EXPECT_EQ(search(bad), V{-1}) << bad;
+    }
+    CommandReader reader("CHARSET KOI8-R ALL");
+    bool bad_charset = false;
+    EXPECT_FALSE(read_search_program(reader, 100, bad_charset));
+    EXPECT_TRUE(bad_charset);
+    std::string deep = std::string(500, '(') + "ALL" + std::string(500, ')');
+    EXPECT_EQ(search(deep), V{-1});
+}
+
+TEST(ImapDate, ParseAndFormat) {
+    auto dt = parse_date_time("24-Nov-2026 10:00:00 +0100");
+    ASSERT_TRUE(dt);
+    EXPECT_EQ(dt->unix_seconds, 1795510800);
+    EXPECT_EQ(dt->offset_minutes, 60);
+    EXPECT_EQ(format_date_time(*dt), "24-Nov-2026 10:00:00 +0100");
+    EXPECT_EQ(format_date_time(DateTime{0, 0}), "01-Jan-1970 00:00:00 +0000");
+    EXPECT_TRUE(parse_date_time(" 4-Jul-2026 00:00:00 -0700"));
+    EXPECT_FALSE(parse_date_time("24-Foo-2026 10:00:00 +0100"));
+    EXPECT_FALSE(parse_date_time("24-Nov-2026 25:00:00 +0100"));
+    EXPECT_FALSE(parse_date_time("24-Nov-2026 10:00:00"));
+    EXPECT_EQ(parse_search_date("1-Jan-1970"), 0);
+    EXPECT_FALSE(parse_search_date("29-Feb-2026"));
+    EXPECT_TRUE(parse_search_date("29-Feb-2028"));
+    auto header = parse_rfc5322_date("Tue, 24 Nov 2026 10:00:00 +0000 (UTC)");
+    ASSERT_TRUE(header);
+    EXPECT_EQ(header->unix_seconds, 1795514400);
+    EXPECT_TRUE(parse_rfc5322_date("24 Nov 26 10:00 EST"));
+    EXPECT_FALSE(parse_rfc5322_date("yesterday"));
+}
+
+TEST(FetchRequest, ItemsMacrosAndSections) {
+    CommandReader all("ALL");
+    auto r = read_fetch_request(all);
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->flags && r->internal_date && r->size && r->envelope && !r->body);
+    CommandReader list("(UID BODY.PEEK[1.2.HEADER.FIELDS (Subject From)]<0.100> RFC822.TEXT BODY[])");
+    r = read_fetch_request(list);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->sections.size(), 3u);
+    EXPECT_EQ(r->sections[0].response_name(), "BODY[1.2.HEADER.FIELDS (SUBJECT FROM)]<0>");
+    EXPECT_TRUE(r->sections[0].peek);
+    EXPECT_EQ(r->sections[1].response_name(), "RFC822.TEXT");
+    EXPECT_EQ(r->sections[2].response_name(), "BODY[]");
+    EXPECT_TRUE(r->sets_seen());
+    for (const char* bad :
+         {"(UID", "BODY[MIME]", "BODY[1.]", "BODY[HEADER.FIELDS]", "BODY[]<1>", "FOO", "()", "BODY.PEEK", "BODY[0]"}) {
+        CommandReader reader(bad);
+        EXPECT_FALSE(read_fetch_request(reader)) << bad;
+    }
+}
+
+}  // namespace
