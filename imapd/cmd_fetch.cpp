@@ -6,6 +6,7 @@
 #include "imapd/imap_session.hpp"
 #include "imapd/message_section.hpp"
 #include "imapd/mime_render.hpp"
+#include "store/message/mime_serialize.hpp"
 
 namespace imap {
 
@@ -16,6 +17,23 @@ std::string literal(std::string_view bytes) {
 }
 
 }  // namespace
+
+MimePart ImapSession::load_structure(store::MessageId message, const std::string& raw) {
+    // Parsed once at delivery or APPEND and kept in the store; messages stored without it (or
+    // with a structure from an older format) are parsed now and the result kept.
+    if (auto stored = store_.read_structure(message)) {
+        if (auto tree = message::deserialize_structure(*stored); tree && message::structure_fits(*tree, raw.size())) {
+            return std::move(*tree);
+        }
+    }
+    MimePart tree = parse_message(raw);
+    try {
+        store_.save_structure(message, message::serialize_structure(tree));
+    } catch (const store::StoreError& e) {
+        maild::log::debug(connection_.id, std::string("event=structure-not-saved error=\"") + e.what() + "\"");
+    }
+    return tree;
+}
 
 ImapSession::Completion ImapSession::cmd_fetch(Command& c) {
     Completion error;
@@ -43,7 +61,7 @@ ImapSession::Completion ImapSession::cmd_fetch(Command& c) {
                 continue;
             }
             if (request->envelope || request->body || request->body_structure || !request->sections.empty()) {
-                tree = parse_message(raw);
+                tree = load_structure(info.message_id, raw);
             }
         }
         bool flags_changed = false;

@@ -19,6 +19,7 @@
 #include "imapd/imap_config.hpp"
 #include "imapd/mailbox_view.hpp"
 #include "imapd/mailbox_watcher.hpp"
+#include "imapd/message_types.hpp"
 #include "imapd/number_set.hpp"
 #include "store/mail_store.hpp"
 
@@ -120,6 +121,8 @@ private:
     Completion cmd_store(Command& c);
     Completion cmd_copy(Command& c);
     Completion cmd_fetch(Command& c);
+    /// The message's parsed structure: the stored one, or parsed now (and then stored).
+    MimePart load_structure(store::MessageId message, const std::string& raw);
     Completion cmd_search(Command& c);
 
     const ImapConfig& config_;

@@ -10,6 +10,7 @@
 #include "imapd/imap_session.hpp"
 #include "imapd/mailbox_watcher.hpp"
 #include "store/mail_store.hpp"
+#include "store/message/mime_serialize.hpp"
 
 namespace {
 
@@ -18,6 +19,7 @@ int run(int argc, const char* const argv[]) {
     auto settings = imapd::load_settings(argc, argv);
     if (!settings) return 0;
 
+    settings->store_options.structure_builder = message::build_structure;  // parse once, at delivery
     auto mail_store = store::MailStore::open(settings->store_path, settings->store_options);
     imap::MailboxWatcher watcher(*mail_store, settings->notify_interval);
     imap::ImapSessionFactory factory(settings->imap, *mail_store, &watcher);

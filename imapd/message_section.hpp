@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "imapd/fetch_request.hpp"
-#include "imapd/mime_tree.hpp"
+#include "imapd/message_types.hpp"
 
 namespace imap {
 

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "imapd/mime_tree.hpp"
+#include "imapd/message_types.hpp"
 
 namespace imap {
 

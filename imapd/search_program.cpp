@@ -4,7 +4,7 @@
 
 #include "imapd/flag_names.hpp"
 #include "imapd/imap_date.hpp"
-#include "imapd/mime_tree.hpp"
+#include "imapd/message_types.hpp"
 
 namespace imap {
 

@@ -10,6 +10,7 @@
 #include "smtpd/smtp_session.hpp"
 #include "smtpd/store_mail_drop.hpp"
 #include "store/mail_store.hpp"
+#include "store/message/mime_serialize.hpp"
 
 namespace {
 
@@ -31,6 +32,7 @@ int run(int argc, const char* const argv[]) {
     auto settings = smtpd::load_settings(argc, argv);
     if (!settings) return 0;
 
+    settings->store_options.structure_builder = message::build_structure;  // parse once, at delivery
     auto mail_store = store::MailStore::open(settings->store_path, settings->store_options);
     ensure_postmaster(*mail_store, settings->smtp.postmaster);
     smtp::StoreMailDrop mail_drop(*mail_store);

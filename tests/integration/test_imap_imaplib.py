@@ -149,6 +149,12 @@ class Messages(ImapTest):
         self.c = self.imap()
         self.select_data = self.ok(self.c.select("INBOX"))
 
+    def test_structure_is_parsed_once_at_delivery(self):
+        import sqlite3
+        with sqlite3.connect(self.store.path) as db:
+            missing = db.execute("SELECT count(*) FROM messages WHERE structure IS NULL").fetchone()[0]
+        self.assertEqual(missing, 0)
+
     def test_select_reports_what_clients_need(self):
         self.assertEqual(self.select_data, [b"5"])
         c = self.c

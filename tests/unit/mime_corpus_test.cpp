@@ -11,7 +11,8 @@
 
 #include "imapd/message_section.hpp"
 #include "imapd/mime_render.hpp"
-#include "imapd/mime_tree.hpp"
+#include "store/message/mime_serialize.hpp"
+#include "store/message/mime_tree.hpp"
 
 #ifndef MAILD_TEST_DATA_DIR
 #define MAILD_TEST_DATA_DIR "tests/data"
@@ -29,7 +30,7 @@ std::string read_file(const fs::path& path) {
 }
 
 std::string render(const std::string& raw) {
-    imap::MimePart root = imap::parse_message(raw);
+    message::MimePart root = message::parse_message(raw);
     return "ENVELOPE " + imap::render_envelope(raw, root) + "\nBODYSTRUCTURE " +
            imap::render_body_structure(raw, root, true) + "\nBODY " + imap::render_body_structure(raw, root, false) +
            "\n";
@@ -61,6 +62,28 @@ TEST(MimeCorpus, EnvelopeAndBodyStructureMatchGoldenFiles) {
     }
 }
 
+TEST(MimeCorpus, StoredStructureRoundTrips) {
+    for (const auto& eml : corpus()) {
+        std::string raw = read_file(eml);
+        message::MimePart parsed = message::parse_message(raw);
+        auto restored = message::deserialize_structure(message::serialize_structure(parsed));
+        ASSERT_TRUE(restored) << eml.filename();
+        EXPECT_TRUE(message::structure_fits(*restored, raw.size()));
+        EXPECT_EQ(imap::render_body_structure(raw, *restored, true), imap::render_body_structure(raw, parsed, true))
+            << eml.filename();
+        EXPECT_EQ(imap::render_envelope(raw, *restored), imap::render_envelope(raw, parsed));
+    }
+    EXPECT_FALSE(message::deserialize_structure(""));
+    EXPECT_FALSE(message::deserialize_structure("\x01garbage"));
+    std::string valid = message::build_structure("Subject: x\r\n\r\nbody\r\n");
+    for (std::size_t cut = 0; cut < valid.size(); ++cut) {
+        EXPECT_FALSE(message::deserialize_structure(std::string_view(valid).substr(0, cut))) << cut;
+    }
+    auto small = message::deserialize_structure(valid);
+    ASSERT_TRUE(small);
+    EXPECT_FALSE(message::structure_fits(*small, 5));  // built for another message
+}
+
 TEST(MimeCorpus, GarbledMessagesNeverCrash) {
     std::mt19937 random(42);
     for (const auto& eml : corpus()) {
@@ -78,7 +101,7 @@ TEST(MimeCorpus, GarbledMessagesNeverCrash) {
             }
             std::string out = render(mutated);
             EXPECT_FALSE(out.empty());
-            imap::MimePart root = imap::parse_message(mutated);
+            message::MimePart root = message::parse_message(mutated);
             imap::BodySection section;
             section.part = {1, 2};
             imap::extract_section(mutated, root, section);
@@ -92,9 +115,9 @@ TEST(MimeParser, DeepNestingIsBounded) {
         raw += "--b" + std::to_string(i - 1) + "\r\nContent-Type: multipart/mixed; boundary=b" + std::to_string(i) +
                "\r\n\r\n";
     }
-    imap::MimePart root = imap::parse_message(raw);
+    message::MimePart root = message::parse_message(raw);
     std::size_t depth = 0;
-    for (const imap::MimePart* p = &root; !p->children.empty(); p = &p->children.front()) ++depth;
+    for (const message::MimePart* p = &root; !p->children.empty(); p = &p->children.front()) ++depth;
     EXPECT_LE(depth, 50u);
     EXPECT_FALSE(imap::render_body_structure(raw, root, true).empty());
 }
@@ -103,13 +126,13 @@ TEST(MimeParser, ManyParts) {
     std::string raw = "Content-Type: multipart/mixed; boundary=x\r\n\r\n";
     for (int i = 0; i < 10000; ++i) raw += "--x\r\nContent-Type: text/plain\r\n\r\npart\r\n";
     raw += "--x--\r\n";
-    imap::MimePart root = imap::parse_message(raw);
+    message::MimePart root = message::parse_message(raw);
     EXPECT_EQ(root.children.size(), 10000u);
 }
 
 TEST(MessageSections, PartsHeadersAndNestedMessages) {
     std::string raw = read_file(fs::path(MAILD_TEST_DATA_DIR) / "eml" / "09-forwarded-rfc822.eml");
-    imap::MimePart root = imap::parse_message(raw);
+    message::MimePart root = message::parse_message(raw);
     auto section = [&](std::vector<std::uint32_t> part, imap::BodySection::Which which,
                        std::vector<std::string> fields = {}) {
         imap::BodySection s;
@@ -134,7 +157,7 @@ TEST(MessageSections, PartsHeadersAndNestedMessages) {
 
 TEST(MessageSections, SinglePartMessageHasPartOne) {
     std::string raw = "Subject: x\r\n\r\nbody\r\n";
-    imap::MimePart root = imap::parse_message(raw);
+    message::MimePart root = message::parse_message(raw);
     imap::BodySection s;
     s.part = {1};
     EXPECT_EQ(imap::extract_section(raw, root, s), "body\r\n");

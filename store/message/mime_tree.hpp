@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-namespace imap {
+namespace message {
 
 using Parameters = std::vector<std::pair<std::string, std::string>>;
 
@@ -51,4 +51,4 @@ std::optional<std::string> header_value(const std::vector<HeaderField>& fields, 
 
 bool iequals_ascii(std::string_view a, std::string_view b);
 
-}  // namespace imap
+}  // namespace message

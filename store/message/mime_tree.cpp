@@ -1,9 +1,9 @@
-#include "imapd/mime_tree.hpp"
+#include "store/message/mime_tree.hpp"
 
 #include <algorithm>
 #include <cstring>
 
-namespace imap {
+namespace message {
 
 namespace {
 
@@ -295,4 +295,4 @@ MimePart parse_message(std::string_view raw, std::size_t max_depth) {
     return root;
 }
 
-}  // namespace imap
+}  // namespace message
