@@ -33,6 +33,12 @@ ImapSession::Completion ImapSession::cmd_search(Command& c) {
             }
             return *raw;
         };
+        std::optional<MimePart> tree;
+        candidate.structure = [&]() -> const MimePart& {
+            if (!tree)
+                tree = candidate.raw().empty() ? parse_message("") : load_structure(info.message_id, candidate.raw());
+            return *tree;
+        };
         if (search_matches(*program, candidate)) result += " " + std::to_string(c.uid ? info.uid : seq);
     }
     send(result + "\r\n");

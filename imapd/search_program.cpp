@@ -5,6 +5,7 @@
 #include "imapd/flag_names.hpp"
 #include "imapd/imap_date.hpp"
 #include "imapd/message_types.hpp"
+#include "store/message/text_decode.hpp"
 
 namespace imap {
 
@@ -163,6 +164,35 @@ bool read_key(CommandReader& reader, SearchKey& key, std::size_t depth, std::siz
     return reader.fail("Unknown search key " + name.substr(0, 30));
 }
 
+/// Fields named name (any field when name is empty) whose decoded value contains the folded needle.
+bool header_matches(SearchCandidate& c, std::string_view name, const std::string& needle) {
+    const std::string& raw = c.raw();
+    const MimePart& root = c.structure();
+    for (const auto& field : parse_header(raw, root.header_begin, root.body_begin)) {
+        if (!name.empty() && !iequals_ascii(field.name, name)) continue;
+        if (needle.empty()) return true;  // HEADER x "": the field exists
+        if (message::fold_case(message::decode_encoded_words(field.value)).find(needle) != std::string::npos)
+            return true;
+        if (name.empty() && message::fold_case(field.name).find(needle) != std::string::npos) return true;
+    }
+    return false;
+}
+
+void collect_text(std::string_view raw, const MimePart& part, std::string& out) {
+    if (part.is_multipart() || part.is_message_rfc822()) {
+        for (const auto& child : part.children) collect_text(raw, child, out);
+        return;
+    }
+    if (!iequals_ascii(part.type, "text") || part.body_end > raw.size()) return;
+    std::string charset = "us-ascii";
+    for (const auto& [key, value] : part.parameters)
+        if (iequals_ascii(key, "charset")) charset = value;
+    std::string decoded = message::decode_transfer_encoding(raw.substr(part.body_begin, part.body_size()),
+                                                            part.encoding.value_or("7bit"));
+    out += message::fold_case(message::to_utf8(decoded, charset));
+    out += '\n';
+}
+
 std::int64_t sent_day(SearchCandidate& c, const MimePart& root) {
     auto fields = parse_header(c.raw(), root.header_begin, root.body_begin);
     if (auto date = header_value(fields, "Date")) {
@@ -172,6 +202,12 @@ std::int64_t sent_day(SearchCandidate& c, const MimePart& root) {
 }
 
 }  // namespace
+
+std::string searchable_body(std::string_view raw, const MimePart& root) {
+    std::string out;
+    collect_text(raw, root, out);
+    return out;
+}
 
 bool contains_folded(std::string_view haystack, std::string_view needle) {
     if (needle.empty()) return true;
@@ -238,26 +274,19 @@ bool search_matches(const SearchKey& key, SearchCandidate& c) {
         case Kind::sent_before:
         case Kind::sent_on:
         case Kind::sent_since: {
-            MimePart root = parse_message(c.raw(), 0);
-            std::int64_t day = sent_day(c, root);
+            std::int64_t day = sent_day(c, c.structure());
             return key.kind == Kind::sent_before ? day < key.day
                    : key.kind == Kind::sent_on   ? day == key.day
                                                  : day >= key.day;
         }
-        case Kind::header: {
-            const std::string& raw = c.raw();
-            MimePart root = parse_message(raw, 0);
-            for (const auto& field : parse_header(raw, root.header_begin, root.body_begin)) {
-                if (iequals_ascii(field.name, key.name) && contains_folded(field.value, key.value)) return true;
-            }
-            return false;
+        case Kind::header: return header_matches(c, key.name, message::fold_case(key.value));
+        case Kind::body:
+            return searchable_body(c.raw(), c.structure()).find(message::fold_case(key.value)) != std::string::npos;
+        case Kind::text: {
+            std::string needle = message::fold_case(key.value);
+            return header_matches(c, "", needle) ||
+                   searchable_body(c.raw(), c.structure()).find(needle) != std::string::npos;
         }
-        case Kind::body: {
-            const std::string& raw = c.raw();
-            MimePart root = parse_message(raw, 0);
-            return contains_folded(std::string_view(raw).substr(root.body_begin), key.value);
-        }
-        case Kind::text: return contains_folded(c.raw(), key.value);
     }
     return false;
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "imapd/command_reader.hpp"
+#include "imapd/message_types.hpp"
 #include "imapd/number_set.hpp"
 #include "store/mail_store.hpp"
 
@@ -64,11 +65,16 @@ struct SearchCandidate {
     const store::MessageInfo* info = nullptr;
     bool recent = false;
     std::function<const std::string&()> raw;
+    /// The parsed structure of raw() (the stored one when there is one).
+    std::function<const MimePart&()> structure;
 };
 
 bool search_matches(const SearchKey& key, SearchCandidate& candidate);
 
 /// Case-insensitive substring test (ASCII letters folded; other bytes compared as they are).
 bool contains_folded(std::string_view haystack, std::string_view needle);
+/// The decoded, case-folded text of every text/* part (also inside attached messages), each
+/// decoded from its transfer encoding and charset: what BODY and TEXT search in.
+std::string searchable_body(std::string_view raw, const MimePart& root);
 
 }  // namespace imap

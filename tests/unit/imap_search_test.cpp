@@ -26,6 +26,13 @@ protected:
             true);
         add(7, store::flag_deleted | store::flag_seen, 300, 1795200000,
             "From: dave@example.org\r\nSubject: misc\r\n\r\nNothing.\r\n");
+        add(9, 0, 400, 1795300000,
+            "From: =?iso-8859-1?Q?Fran=E7ois?= <f@example.org>\r\nSubject: =?utf-8?Q?Caf=C3=A9?= "
+            "=?utf-8?Q?_Stra=C3=9Fe?=\r\n"
+            "MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            "w5xiZXJhbGwgZ3LDvMOfZW4K\r\n--b\r\nContent-Type: text/html; charset=iso-8859-1\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n<p>R=E9sum=E9 soft=\r\nbreak</p>\r\n--b--\r\n");
         messages_[1].info.keywords = {"$Work"};
     }
     void add(store::Uid uid, std::uint32_t flags, std::uint64_t size, std::int64_t date, std::string raw,
@@ -55,6 +62,8 @@ protected:
             c.recent = messages_[i].recent;
             const std::string& raw = messages_[i].raw;
             c.raw = [&raw]() -> const std::string& { return raw; };
+            message::MimePart tree = message::parse_message(raw);
+            c.structure = [&tree]() -> const message::MimePart& { return tree; };
             if (search_matches(*program, c)) out.push_back(static_cast<int>(i + 1));
         }
         return out;
@@ -65,6 +74,7 @@ protected:
 using V = std::vector<int>;
 
 TEST_F(SearchTest, FlagsAndSizes) {
+    messages_.pop_back();  // these cases use the first three messages
     EXPECT_EQ(search("ALL"), (V{1, 2, 3}));
     EXPECT_EQ(search("SEEN"), (V{1, 3}));
     EXPECT_EQ(search("UNSEEN"), (V{2}));
@@ -82,6 +92,7 @@ TEST_F(SearchTest, FlagsAndSizes) {
 }
 
 TEST_F(SearchTest, SetsAndLogic) {
+    messages_.pop_back();
     EXPECT_EQ(search("2:*"), (V{2, 3}));
     EXPECT_EQ(search("UID 7"), (V{3}));
     EXPECT_EQ(search("UID 3:*"), (V{3}));
@@ -93,6 +104,7 @@ TEST_F(SearchTest, SetsAndLogic) {
 }
 
 TEST_F(SearchTest, HeadersAndText) {
+    messages_.pop_back();
     EXPECT_EQ(search("FROM alice"), (V{1}));
     EXPECT_EQ(search("CC ALICE@EXAMPLE.TEST"), (V{2}));
     EXPECT_EQ(search("TO bob"), (V{1}));
@@ -105,7 +117,19 @@ TEST_F(SearchTest, HeadersAndText) {
     EXPECT_EQ(search("CHARSET UTF-8 SUBJECT misc"), (V{3}));
 }
 
+TEST_F(SearchTest, DecodedHeadersAndBodies) {
+    EXPECT_EQ(search("SUBJECT \"caf\xc3\xa9\""), (V{4}));
+    EXPECT_EQ(search("SUBJECT \"CAF\xc3\x89 stra\xc3\x9f\""), (V{4}));  // encoded words joined, case folded
+    EXPECT_EQ(search("FROM \"fran\xc3\xa7ois\""), (V{4}));
+    EXPECT_EQ(search("BODY \"\xc3\xbc\x62\x65rall\""), (V{4}));  // "überall", base64 in the message
+    EXPECT_EQ(search("BODY \"\xc3\x9c\x42\x45RALL\""), (V{4}));
+    EXPECT_EQ(search("BODY \"r\xc3\xa9sum\xc3\xa9 softbreak\""), (V{4}));  // quoted-printable, Latin-1
+    EXPECT_EQ(search("BODY w5xiZXJhbGw"), V{});                            // the encoded form is not the text
+    EXPECT_EQ(search("TEXT \"Stra\xc3\x9f\x65\""), (V{4}));
+}
+
 TEST_F(SearchTest, Dates) {
+    messages_.pop_back();
     // Internal dates: 1795000000 = 18-Nov-2026 11:06:40 UTC; +100000 s = 19-Nov; +200000 s = 21-Nov.
     EXPECT_EQ(search("ON 18-Nov-2026"), (V{1}));
     EXPECT_EQ(search("BEFORE 19-Nov-2026"), (V{1}));
