@@ -74,7 +74,14 @@ const char* drive_session(ConnectionTask& task) {
 void* connection_thread(void* arg) {
     std::unique_ptr<ConnectionTask> task(static_cast<ConnectionTask*>(arg));
     const auto started = std::chrono::steady_clock::now();
-    const char* reason = drive_session(*task);  // the socket is closed when this returns
+    const char* reason = "internal-error";
+    try {
+        reason = drive_session(*task);  // the socket is closed when this returns
+    } catch (const std::exception& e) {
+        // A bug or resource failure in one session must not take the daemon down: log it, drop
+        // this connection, keep serving the others.
+        log::error(task->info.id, std::string("event=session-failed error=\"") + log::sanitize(e.what()) + "\"");
+    }
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     log::info(task->info.id,
               std::string("event=disconnect reason=") + reason + " duration_ms=" + std::to_string(elapsed.count()));

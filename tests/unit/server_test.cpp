@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -34,6 +35,7 @@ public:
     void feed(std::string_view bytes) override {
         lines_.append(bytes);
         for (auto r = lines_.take_line(); r.status != maild::LineBuffer::Status::need_more; r = lines_.take_line()) {
+            if (r.line == "THROW") throw std::runtime_error("session bug");
             if (r.line == "QUIT") {
                 out_ += "BYE\r\n";
                 close_ = true;
@@ -255,6 +257,19 @@ TEST_F(ServerTest, WakeFdLetsASessionSpeakWithoutInput) {
     EXPECT_EQ(read_lines(fd.get(), 1), "WOKEN\r\n");
     send_all(fd.get(), "ping\r\n");
     EXPECT_EQ(read_lines(fd.get(), 1), "ECHO ping\r\n");
+}
+
+TEST_F(ServerTest, AFailingSessionOnlyCostsItsOwnConnection) {
+    start();
+    auto bad = connect_to(port_);
+    auto good = connect_to(port_);
+    ASSERT_EQ(read_lines(bad.get(), 1), "HELLO\r\n");
+    ASSERT_EQ(read_lines(good.get(), 1), "HELLO\r\n");
+    send_all(bad.get(), "THROW\r\n");
+    EXPECT_TRUE(at_eof(bad.get()));
+    send_all(good.get(), "still\r\n");
+    EXPECT_EQ(read_lines(good.get(), 1), "ECHO still\r\n");
+    wait_for_live(1);
 }
 
 }  // namespace
