@@ -33,8 +33,10 @@ ImapSession::Completion ImapSession::cmd_select(Command& c) {
     deselect();  // RFC 3501 §6.3.1: even a failed SELECT leaves no mailbox selected
     auto mailbox = store_.find_mailbox(user_->id, *name);
     if (!mailbox) return no("[NONEXISTENT] Mailbox does not exist");
+    auto modseq = store_.mailbox_modseq(mailbox->id).value_or(0);
     auto messages = store_.list_messages(mailbox->id);
     view_ = std::make_unique<MailboxView>(*mailbox, std::move(messages), examine);
+    view_->set_synced_modseq(modseq);
     if (examine) {
         // EXAMINE does not take \Recent away from other sessions: show what is unclaimed.
         store::Uid first = view_->max_uid() + 1;

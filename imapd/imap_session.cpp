@@ -231,12 +231,18 @@ ImapSession::Completion ImapSession::store_failure(const std::exception& e, std:
 
 void ImapSession::report_changes(bool allow_expunge) {
     if (!view_) return;
+    // Cheap check first: nothing changed since the last look (one row), unless expunges are
+    // still owed to the client.
+    auto modseq = store_.mailbox_modseq(view_->info().id);
+    if (!modseq) return;  // deleted by another session; commands on it will fail
+    if (*modseq == view_->synced_modseq() && !(allow_expunge && view_->has_held_expunges())) return;
     auto fresh = store_.list_messages(view_->info().id);
     std::optional<store::Uid> recent_from;
-    if (!view_->read_only() && (fresh.empty() ? false : fresh.back().uid > view_->max_uid())) {
+    if (!view_->read_only() && !fresh.empty() && fresh.back().uid > view_->max_uid()) {
         recent_from = store_.claim_recent(view_->info().id);
     }
     send(view_->refresh(fresh, allow_expunge, true, recent_from));
+    view_->set_synced_modseq(*modseq);
 }
 
 void ImapSession::deselect() {

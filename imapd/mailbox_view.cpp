@@ -50,6 +50,12 @@ std::string MailboxView::refresh(const std::vector<store::MessageInfo>& fresh, b
                                  std::optional<store::Uid> recent_from) {
     std::string out;
     // 1. Expunges, highest sequence number first so earlier numbers stay valid.
+    held_expunges_ =
+        !allow_expunge && std::any_of(messages_.begin(), messages_.end(), [&](const store::MessageInfo& m) {
+            return !std::binary_search(
+                fresh.begin(), fresh.end(), m,
+                [](const store::MessageInfo& a, const store::MessageInfo& b) { return a.uid < b.uid; });
+        });
     if (allow_expunge) {
         std::vector<store::Uid> gone;
         std::size_t j = 0;

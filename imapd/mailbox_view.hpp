@@ -46,6 +46,11 @@ public:
     std::string remove(const std::vector<store::Uid>& uids);
     /// Called after the uidnext of the mailbox moved (APPEND/COPY into it).
     void set_uidnext(store::Uid uidnext) { info_.uidnext = std::max(info_.uidnext, uidnext); }
+    /// The mailbox modseq the view was last brought up to date with (0: unknown).
+    std::uint64_t synced_modseq() const { return synced_modseq_; }
+    void set_synced_modseq(std::uint64_t modseq) { synced_modseq_ = modseq; }
+    /// Expunges seen in the store but not yet told to the client (held back during FETCH etc.).
+    bool has_held_expunges() const { return held_expunges_; }
 
 private:
     store::MailboxInfo info_;
@@ -54,6 +59,8 @@ private:
     bool read_only_;
     std::uint32_t announced_exists_ = 0;
     std::uint32_t announced_recent_ = 0;
+    std::uint64_t synced_modseq_ = 0;
+    bool held_expunges_ = false;
 };
 
 }  // namespace imap

@@ -193,6 +193,14 @@ std::uint64_t MailStore::change_counter() const {
     return s.step() ? static_cast<std::uint64_t>(s.int64(0)) : 0;
 }
 
+std::optional<std::uint64_t> MailStore::mailbox_modseq(MailboxId mailbox) const {
+    Impl::Reader reader(*impl_);
+    sqlite::Statement s(reader.db(), "SELECT highest_modseq FROM mailboxes WHERE id = ?1");
+    s.bind(1, mailbox);
+    if (!s.step()) return std::nullopt;
+    return static_cast<std::uint64_t>(s.int64(0));
+}
+
 std::vector<MailboxId> MailStore::mailboxes_changed_since(std::uint64_t counter) const {
     Impl::Reader reader(*impl_);
     sqlite::Statement s(reader.db(), "SELECT id FROM mailboxes WHERE highest_modseq > ?1");

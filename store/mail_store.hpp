@@ -209,6 +209,8 @@ public:
     // --- change notification -------------------------------------------------------------------
     /// A number that grows with every change to any mailbox in the store (all processes).
     std::uint64_t change_counter() const;
+    /// The mailbox's highest_modseq (cheap: one row), nullopt if it no longer exists.
+    std::optional<std::uint64_t> mailbox_modseq(MailboxId mailbox) const;
     /// Mailboxes changed after the given change_counter() value.
     std::vector<MailboxId> mailboxes_changed_since(std::uint64_t counter) const;
 
