@@ -133,11 +133,25 @@ ImapSession::Completion ImapSession::cmd_list(Command& c) {
              "\r\n");
     };
     if (lsub) {
-        for (const auto& name : store_.subscriptions(user_->id)) {
-            if (!list_pattern_matches(combined, name)) continue;
-            auto it = std::find_if(mailboxes.begin(), mailboxes.end(), [&](const auto& m) { return m.name == name; });
-            std::string attributes = it == mailboxes.end() ? "\\Noselect" : it->special_use;
-            line(name, attributes);
+        auto subscribed = store_.subscriptions(user_->id);
+        std::set<std::string> subscribed_names(subscribed.begin(), subscribed.end());
+        std::set<std::string> shown;
+        for (const auto& name : subscribed) {
+            if (list_pattern_matches(combined, name)) {
+                auto it =
+                    std::find_if(mailboxes.begin(), mailboxes.end(), [&](const auto& m) { return m.name == name; });
+                line(name, it == mailboxes.end() ? "\\Noselect" : it->special_use);
+                continue;
+            }
+            // RFC 3501 §6.3.9: with '%', an unsubscribed parent of a subscribed name that the
+            // pattern reaches is listed as \Noselect.
+            for (auto slash = name.find('/'); slash != std::string::npos; slash = name.find('/', slash + 1)) {
+                std::string parent = name.substr(0, slash);
+                if (!subscribed_names.count(parent) && list_pattern_matches(combined, parent) &&
+                    shown.insert(parent).second) {
+                    line(parent, "\\Noselect");
+                }
+            }
         }
         return ok("LSUB completed");
     }

@@ -105,6 +105,10 @@ class Mailboxes(ImapTest):
         self.assertIn("Lists", self.list_names(c, command="lsub"))
         self.ok(c.unsubscribe("Lists"))
         self.assertNotIn("Lists", self.list_names(c, command="lsub"))
+        self.ok(c.create("Lists/dev"))
+        self.ok(c.subscribe("Lists/dev"))
+        top = self.list_names(c, "%", command="lsub")
+        self.assertEqual(top.get("Lists"), ["\\Noselect"])  # RFC 3501 6.3.9: parent shown, not subscribed
 
     def test_status(self):
         self.deliver(subject="one")
