@@ -2,7 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <regex>
+#include <cctype>
+
 
 #include "tests/unit/fake_mail_drop.hpp"
 
@@ -352,7 +353,20 @@ TEST_F(SmtpSessionTest, WebRequestsAreHungUpOn) {
 }
 
 TEST_F(SmtpSessionTest, EveryReplyCarriesAnEnhancedCodeExceptGreetingEhloAnd354) {
-    std::regex with_code(R"(^\d{3}[ -]\d\.\d{1,3}\.\d{1,3} .*)");
+    // "ddd[ -]d.d{1,3}.d{1,3} text", without std::regex (which trips GCC warnings under sanitizers).
+    auto with_code = [](const std::string& line) {
+        auto digits = [&](std::size_t& i, std::size_t min, std::size_t max) {
+            std::size_t start = i;
+            while (i < line.size() && i - start < max && std::isdigit(static_cast<unsigned char>(line[i]))) ++i;
+            return i - start >= min;
+        };
+        std::size_t i = 0;
+        if (!digits(i, 3, 3) || i >= line.size() || (line[i] != ' ' && line[i] != '-')) return false;
+        ++i;
+        if (!digits(i, 1, 1) || i >= line.size() || line[i++] != '.') return false;
+        if (!digits(i, 1, 3) || i >= line.size() || line[i++] != '.') return false;
+        return digits(i, 1, 3) && i < line.size() && line[i] == ' ';
+    };
     std::string out =
         say("HELO x\r\nNOOP\r\nRSET\r\nVRFY a\r\nEXPN a\r\nHELP\r\nFOO\r\nMAIL FROM:<a@b.example>\r\n"
             "RCPT TO:<x@y.example>\r\nRCPT TO:<no@example.test>\r\nRCPT TO:<alice@example.test>\r\nDATA 1\r\nQUIT\r\n");
@@ -360,7 +374,7 @@ TEST_F(SmtpSessionTest, EveryReplyCarriesAnEnhancedCodeExceptGreetingEhloAnd354)
     while (start < out.size()) {
         std::size_t end = out.find("\r\n", start);
         std::string line = out.substr(start, end - start);
-        EXPECT_TRUE(std::regex_match(line, with_code)) << line;
+        EXPECT_TRUE(with_code(line)) << line;
         start = end + 2;
     }
 }
