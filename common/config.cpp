@@ -88,6 +88,19 @@ void add_server_options(po::options_description& options, std::uint16_t default_
         "stack size of each connection thread, in KiB")(
         "log-level", po::value<std::string>()->default_value("info")->value_name("LEVEL"),
         "debug, info, warn or error");
+    // clang-format off
+    options.add_options()
+        ("listener", po::value<std::vector<std::string>>()->multitoken()->value_name("ADDRESS:PORT[:MODE[:ROLE]]"),
+         "an extra listener; MODE is plain, starttls or implicit (TLS from the first byte); repeatable")
+        ("tls-cert", po::value<std::string>()->value_name("FILE"),
+         "PEM certificate chain; with it, plain listeners offer STARTTLS")
+        ("tls-key", po::value<std::string>()->value_name("FILE"), "PEM private key of --tls-cert")
+        ("allow-plaintext-auth", po::value<std::string>()->default_value("loopback")->value_name("WHEN"),
+         "accept passwords without TLS: yes, no, or loopback (only from 127.0.0.1 and ::1)")
+        ("user", po::value<std::string>()->value_name("NAME"),
+         "started as root: switch to this user after binding the ports, before serving anyone")
+        ("group", po::value<std::string>()->value_name("NAME"), "and this group (default: the user's group)");
+    // clang-format on
 }
 
 std::chrono::milliseconds seconds_option(const po::variables_map& vm, const std::string& name) {

@@ -20,6 +20,7 @@ namespace {
 /// Everything one connection thread needs; owned by that thread.
 struct ConnectionTask {
     SessionFactory& factory;
+    TlsMode mode;
     ConnectionRegistry& registry;
     const ServerOptions& options;
     int stop_fd;
@@ -30,12 +31,31 @@ struct ConnectionTask {
 /// Reads per recv(); the session buffers what it needs on the heap.
 constexpr std::size_t read_chunk_bytes = 16 * 1024;
 
+bool handshake(SocketStream& stream, const ConnectionTask& task) {
+    std::string error;
+    if (!stream.start_tls(*task.options.tls, task.options.tls_handshake_timeout, error)) {
+        log::info(task.info.id, "event=tls-failed error=\"" + log::sanitize(error) + "\"");
+        return false;
+    }
+    log::info(task.info.id, "event=tls-started protocol=\"" + stream.tls_description() + "\"");
+    return true;
+}
+
 const char* drive_session(ConnectionTask& task) {
     SocketStream stream(std::move(task.fd), task.stop_fd);
+    if (task.mode == TlsMode::implicit && !handshake(stream, task)) return "tls-failed";
     std::unique_ptr<Session> session = task.factory.create(task.info);
     auto flush = [&]() {
         std::string out = session->take_output();
-        return out.empty() || stream.write_all(out, task.options.write_timeout);
+        if (!out.empty() && !stream.write_all(out, task.options.write_timeout)) return false;
+        if (session->take_starttls_request()) {
+            // The go-ahead is on the wire; what follows is the handshake, never clear text.
+            if (!task.options.tls || !handshake(stream, task)) return false;
+            session->on_tls_started();
+            out = session->take_output();
+            if (!out.empty() && !stream.write_all(out, task.options.write_timeout)) return false;
+        }
+        return true;
     };
     session->start();
     if (!flush()) return "write-failed";
@@ -105,13 +125,23 @@ Server::~Server() = default;
 
 void Server::bind() {
     listeners_.clear();
+    listener_specs_.clear();
+    std::vector<ListenerSpec> specs;
+    for (const auto& address : options_.listen_addresses)
+        specs.push_back(ListenerSpec{address, options_.port, TlsMode::plain, ""});
+    specs.insert(specs.end(), options_.extra_listeners.begin(), options_.extra_listeners.end());
     std::vector<std::string> skipped;
-    for (const auto& address : options_.listen_addresses) {
+    for (const auto& spec : specs) {
+        if (spec.mode != TlsMode::plain && !options_.tls) {
+            throw net::BindError("listener " + spec.address + ":" + std::to_string(spec.port) +
+                                 " wants TLS, but no certificate is configured (set --tls-cert and --tls-key)");
+        }
         try {
-            listeners_.push_back(net::listen_on(address, options_.port, options_.listen_backlog));
+            listeners_.push_back(net::listen_on(spec.address, spec.port, options_.listen_backlog));
+            listener_specs_.push_back(spec);
         } catch (const net::BindError& e) {
             // A dual-stack setting on a host without IPv6 should not stop the daemon.
-            bool ipv6 = address.find(':') != std::string::npos;
+            bool ipv6 = spec.address.find(':') != std::string::npos;
             if (ipv6 && (e.error() == EAFNOSUPPORT || e.error() == EADDRNOTAVAIL)) {
                 skipped.push_back(e.what());
                 continue;
@@ -121,7 +151,12 @@ void Server::bind() {
     }
     if (listeners_.empty() && !skipped.empty()) throw net::BindError(skipped.front());
     for (const auto& why : skipped) log::warn(0, "event=listen-skipped reason=\"" + why + "\"");
-    for (const auto& l : listeners_) log::info(0, "event=listening address=" + l.display());
+    static constexpr const char* mode_names[] = {"plain", "starttls", "implicit"};
+    for (std::size_t i = 0; i < listeners_.size(); ++i) {
+        const auto& spec = listener_specs_[i];
+        log::info(0, "event=listening address=" + listeners_[i].display() + " mode=" +
+                         mode_names[static_cast<int>(spec.mode)] + (spec.role.empty() ? "" : " role=" + spec.role));
+    }
 }
 
 void Server::stop() {
@@ -142,7 +177,7 @@ bool Server::run() {
             break;
         }
         for (std::size_t i = 0; i + 1 < fds.size(); ++i) {
-            if (fds[i].revents & POLLIN) accept_ready(fds[i].fd);
+            if (fds[i].revents & POLLIN) accept_ready(i);
         }
     }
     listeners_.clear();  // stop accepting: new clients get "connection refused"
@@ -155,10 +190,10 @@ bool Server::run() {
     return clean;
 }
 
-void Server::accept_ready(int listen_fd) {
+void Server::accept_ready(std::size_t listener) {
     for (;;) {
         int err = 0;
-        net::Accepted accepted = net::accept_one(listen_fd, err);
+        net::Accepted accepted = net::accept_one(listeners_[listener].fd.get(), err);
         if (!accepted.fd) {
             if (err == EAGAIN || err == EWOULDBLOCK || err == ECONNABORTED || err == EINTR) return;
             // EMFILE/ENFILE/ENOMEM: the connection stays in the backlog; back off briefly so the
@@ -167,12 +202,16 @@ void Server::accept_ready(int listen_fd) {
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
             return;
         }
-        serve(std::move(accepted));
+        serve(std::move(accepted), listener_specs_[listener]);
     }
 }
 
-void Server::serve(net::Accepted accepted) {
+void Server::serve(net::Accepted accepted, const ListenerSpec& spec) {
     ConnectionInfo info;
+    info.tls = spec.mode == TlsMode::implicit;
+    info.tls_available = options_.tls != nullptr;
+    info.tls_required = spec.mode == TlsMode::starttls;
+    info.role = spec.role;
     info.id = next_connection_id_.fetch_add(1);
     info.peer_address = accepted.peer_address;
     info.peer_port = accepted.peer_port;
@@ -183,14 +222,16 @@ void Server::serve(net::Accepted accepted) {
     if (!registry_.try_add()) {
         log::warn(info.id, "event=refused reason=max-connections " + peer +
                                " max_connections=" + std::to_string(options_.max_connections));
-        SocketStream(std::move(accepted.fd), -1).write_best_effort(factory_.busy_reply());
+        if (spec.mode != TlsMode::implicit) {  // on a TLS port, clear text would only confuse the client
+            SocketStream(std::move(accepted.fd), -1).write_best_effort(factory_.busy_reply());
+        }
         return;
     }
     log::info(info.id,
               "event=connect " + peer + " local=" + info.local_address + ":" + std::to_string(info.local_port));
 
-    auto task = std::make_unique<ConnectionTask>(
-        ConnectionTask{factory_, registry_, options_, stop_fd_.get(), std::move(info), std::move(accepted.fd)});
+    auto task = std::make_unique<ConnectionTask>(ConnectionTask{
+        factory_, spec.mode, registry_, options_, stop_fd_.get(), std::move(info), std::move(accepted.fd)});
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -205,6 +246,61 @@ void Server::serve(net::Accepted accepted) {
         return;
     }
     task.release();  // the thread owns it now (connection_thread re-wraps it in a unique_ptr)
+}
+
+}  // namespace maild
+
+namespace maild {
+
+ListenerSpec ListenerSpec::parse(const std::string& text) {
+    ListenerSpec spec;
+    std::string rest = text;
+    if (!rest.empty() && rest.front() == '[') {  // [IPv6]:port...
+        auto close = rest.find(']');
+        if (close == std::string::npos || close + 1 >= rest.size() || rest[close + 1] != ':') {
+            throw std::invalid_argument("'" + text + "': expected [IPV6]:PORT[:MODE[:ROLE]]");
+        }
+        spec.address = rest.substr(1, close - 1);
+        rest = rest.substr(close + 2);
+    } else {
+        auto colon = rest.find(':');
+        if (colon == std::string::npos)
+            throw std::invalid_argument("'" + text + "': expected ADDRESS:PORT[:MODE[:ROLE]]");
+        spec.address = rest.substr(0, colon);
+        rest = rest.substr(colon + 1);
+    }
+    std::vector<std::string> fields;
+    std::size_t start = 0;
+    for (;;) {
+        auto colon = rest.find(':', start);
+        fields.push_back(rest.substr(start, colon == std::string::npos ? std::string::npos : colon - start));
+        if (colon == std::string::npos) break;
+        start = colon + 1;
+    }
+    if (fields.empty() || fields.size() > 3 || fields[0].empty()) {
+        throw std::invalid_argument("'" + text + "': expected ADDRESS:PORT[:MODE[:ROLE]]");
+    }
+    std::size_t used = 0;
+    unsigned long port = 0;
+    try {
+        port = std::stoul(fields[0], &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used != fields[0].size() || port > 65535) throw std::invalid_argument("'" + text + "': bad port " + fields[0]);
+    spec.port = static_cast<std::uint16_t>(port);
+    if (fields.size() > 1) {
+        if (fields[1] == "plain")
+            spec.mode = TlsMode::plain;
+        else if (fields[1] == "starttls")
+            spec.mode = TlsMode::starttls;
+        else if (fields[1] == "implicit")
+            spec.mode = TlsMode::implicit;
+        else
+            throw std::invalid_argument("'" + text + "': mode must be plain, starttls or implicit");
+    }
+    if (fields.size() > 2) spec.role = fields[2];
+    return spec;
 }
 
 }  // namespace maild

@@ -13,19 +13,43 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/connection_registry.hpp"
 #include "common/net.hpp"
 #include "common/session.hpp"
+#include "common/tls.hpp"
 #include "common/unique_fd.hpp"
 
 namespace maild {
 
+/// How a listener treats TLS.
+enum class TlsMode {
+    plain,     ///< clear text; STARTTLS is offered when a certificate is configured
+    starttls,  ///< clear text until STARTTLS, which is required before anything sensitive
+    implicit,  ///< TLS from the first byte (RFC 8314: ports 465 and 993)
+};
+
+/// One extra listener: "ADDRESS:PORT[:MODE[:ROLE]]", e.g. "0.0.0.0:993:implicit",
+/// "[::]:587:starttls:submission". The role is passed to the session as it is.
+struct ListenerSpec {
+    std::string address;
+    std::uint16_t port = 0;
+    TlsMode mode = TlsMode::plain;
+    std::string role;
+    /// Parses the form above. Throws std::invalid_argument with a reason.
+    static ListenerSpec parse(const std::string& text);
+};
+
 struct ServerOptions {
     std::vector<std::string> listen_addresses = {"0.0.0.0", "::"};
-    std::uint16_t port = 0;
+    std::uint16_t port = 0;  ///< for listen_addresses (plain listeners)
+    std::vector<ListenerSpec> extra_listeners;
+    /// The certificate and key; null when none is configured (then only plain listeners).
+    std::shared_ptr<const TlsContext> tls;
+    std::chrono::milliseconds tls_handshake_timeout{std::chrono::seconds(30)};
     std::size_t max_connections = 1000;
     std::chrono::milliseconds write_timeout{std::chrono::minutes(5)};
     std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(10)};
@@ -55,13 +79,14 @@ public:
     std::size_t live_connections() const { return registry_.live(); }
 
 private:
-    void accept_ready(int listen_fd);
-    void serve(net::Accepted accepted);
+    void accept_ready(std::size_t listener);
+    void serve(net::Accepted accepted, const ListenerSpec& spec);
 
     ServerOptions options_;
     SessionFactory& factory_;
     std::vector<net::Listener> listeners_;
-    UniqueFd stop_fd_;  ///< eventfd; readable once stop() was called, polled by every thread
+    std::vector<ListenerSpec> listener_specs_;  ///< parallel to listeners_
+    UniqueFd stop_fd_;                          ///< eventfd; readable once stop() was called, polled by every thread
     std::atomic<bool> stopping_{false};
     std::atomic<std::uint64_t> next_connection_id_{1};
     ConnectionRegistry registry_;

@@ -10,7 +10,7 @@ std::size_t positive_count(const po::variables_map& vm, const std::string& name)
     return value;
 }
 
-ServerOptions read_server_options(const po::variables_map& vm) {
+ServerOptions read_server_options(const po::variables_map& vm, std::vector<std::string> alpn) {
     auto level = log::parse_level(vm["log-level"].as<std::string>());
     if (!level) throw ConfigError("--log-level must be one of debug, info, warn, error, off");
     log::set_level(*level);
@@ -23,7 +23,49 @@ ServerOptions read_server_options(const po::variables_map& vm) {
     server.shutdown_timeout = seconds_option(vm, "shutdown-timeout");
     server.thread_stack_bytes = positive_count(vm, "thread-stack-size") * 1024;
     if (server.thread_stack_bytes < 64 * 1024) throw ConfigError("--thread-stack-size must be at least 64 (KiB)");
+    if (vm.count("listener")) {
+        for (const auto& text : vm["listener"].as<std::vector<std::string>>()) {
+            try {
+                server.extra_listeners.push_back(ListenerSpec::parse(text));
+            } catch (const std::invalid_argument& e) {
+                throw ConfigError(std::string("--listener ") + e.what());
+            }
+        }
+    }
+    bool cert = vm.count("tls-cert") != 0, key = vm.count("tls-key") != 0;
+    if (cert != key) throw ConfigError("--tls-cert and --tls-key go together: give both or neither");
+    if (cert) {
+        try {
+            server.tls = std::make_shared<TlsContext>(vm["tls-cert"].as<std::string>(), vm["tls-key"].as<std::string>(),
+                                                      std::move(alpn));
+        } catch (const TlsError& e) {
+            throw ConfigError(e.what());
+        }
+    }
+    for (const auto& spec : server.extra_listeners) {
+        if (spec.mode != TlsMode::plain && !server.tls) {
+            throw ConfigError("--listener " + spec.address + ":" + std::to_string(spec.port) +
+                              " uses TLS: give --tls-cert and --tls-key");
+        }
+    }
     return server;
+}
+
+}  // namespace maild::config
+
+namespace maild::config {
+
+PlaintextAuth read_plaintext_auth(const po::variables_map& vm) {
+    const auto& value = vm["allow-plaintext-auth"].as<std::string>();
+    if (value == "yes") return PlaintextAuth::always;
+    if (value == "no") return PlaintextAuth::never;
+    if (value == "loopback") return PlaintextAuth::loopback;
+    throw ConfigError("--allow-plaintext-auth must be yes, no or loopback");
+}
+
+bool password_allowed(PlaintextAuth policy, bool encrypted, bool loopback) {
+    if (encrypted) return true;
+    return policy == PlaintextAuth::always || (policy == PlaintextAuth::loopback && loopback);
 }
 
 }  // namespace maild::config

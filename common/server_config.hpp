@@ -7,8 +7,15 @@
 
 namespace maild::config {
 
-/// Sets the log level and returns the listener settings. Throws ConfigError naming the option.
-ServerOptions read_server_options(const po::variables_map& vm);
+/// Sets the log level and returns the listener settings, with the TLS context loaded (errors in
+/// the certificate or key are ConfigErrors at start). alpn: the protocol's ALPN ids.
+ServerOptions read_server_options(const po::variables_map& vm, std::vector<std::string> alpn = {});
+
+/// When passwords may be accepted without TLS (allow-plaintext-auth).
+enum class PlaintextAuth { never, loopback, always };
+PlaintextAuth read_plaintext_auth(const po::variables_map& vm);
+/// Whether a password may be taken on this connection now.
+bool password_allowed(PlaintextAuth policy, bool encrypted, bool loopback);
 
 /// A positive count option; throws ConfigError naming it otherwise.
 std::size_t positive_count(const po::variables_map& vm, const std::string& name);

@@ -20,6 +20,11 @@ struct ConnectionInfo {
     std::uint16_t peer_port = 0;
     std::string local_address;  ///< numeric address the client connected to
     std::uint16_t local_port = 0;
+    bool tls = false;            ///< encrypted from the first byte (an implicit-TLS listener)
+    bool tls_available = false;  ///< the session may offer STARTTLS (a certificate is configured)
+    bool tls_required = false;   ///< a "starttls" listener: nothing sensitive before STARTTLS
+    std::string role;            ///< the listener's role for the protocol, e.g. "submission"
+    bool loopback() const;       ///< the peer is 127.0.0.0/8 or ::1
 };
 
 class Session {
@@ -48,6 +53,12 @@ public:
     virtual int wake_fd() const { return -1; }
     /// wake_fd() became readable. The session must clear that condition (e.g. read the eventfd).
     virtual void on_wake() {}
+    /// True (once) after the session queued its go-ahead for STARTTLS. The core then flushes the
+    /// output, runs the TLS handshake and calls on_tls_started(), or closes the connection if the
+    /// handshake fails. The session must drop every byte it received after the STARTTLS command:
+    /// plaintext sent ahead of the handshake must never count as sent inside TLS.
+    virtual bool take_starttls_request() { return false; }
+    virtual void on_tls_started() {}
 };
 
 /// Creates one Session per accepted connection. Shared by all connection threads: thread-safe.
