@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 
 #include <array>
@@ -119,6 +120,9 @@ Server::Server(ServerOptions options, SessionFactory& factory)
       stop_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
       registry_(options_.max_connections) {
     if (!stop_fd_) throw std::system_error(errno, std::generic_category(), "eventfd");
+    // A peer that vanishes must cost only its connection: writes (ours, and OpenSSL's, which
+    // uses write(2) without MSG_NOSIGNAL) then fail with EPIPE instead of killing the process.
+    ::signal(SIGPIPE, SIG_IGN);
 }
 
 Server::~Server() = default;
