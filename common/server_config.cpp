@@ -63,9 +63,4 @@ PlaintextAuth read_plaintext_auth(const po::variables_map& vm) {
     throw ConfigError("--allow-plaintext-auth must be yes, no or loopback");
 }
 
-bool password_allowed(PlaintextAuth policy, bool encrypted, bool loopback) {
-    if (encrypted) return true;
-    return policy == PlaintextAuth::always || (policy == PlaintextAuth::loopback && loopback);
-}
-
 }  // namespace maild::config

@@ -2,6 +2,7 @@
 // applying log-level. Shared by every daemon.
 #pragma once
 
+#include "common/auth_policy.hpp"
 #include "common/config.hpp"
 #include "common/server.hpp"
 
@@ -12,10 +13,7 @@ namespace maild::config {
 ServerOptions read_server_options(const po::variables_map& vm, std::vector<std::string> alpn = {});
 
 /// When passwords may be accepted without TLS (allow-plaintext-auth).
-enum class PlaintextAuth { never, loopback, always };
 PlaintextAuth read_plaintext_auth(const po::variables_map& vm);
-/// Whether a password may be taken on this connection now.
-bool password_allowed(PlaintextAuth policy, bool encrypted, bool loopback);
 
 /// A positive count option; throws ConfigError naming it otherwise.
 std::size_t positive_count(const po::variables_map& vm, const std::string& name);

@@ -43,6 +43,15 @@ void CommandFramer::append(std::string_view bytes) {
     buffer_.append(bytes);
 }
 
+std::size_t CommandFramer::discard_buffered() {
+    std::size_t dropped = buffer_.size() - start_ + command_.size();
+    buffer_.clear();
+    start_ = 0;
+    command_.clear();
+    mode_ = Mode::line;
+    return dropped;
+}
+
 CommandFramer::Result CommandFramer::finish_skip() {
     mode_ = Mode::line;
     command_.clear();

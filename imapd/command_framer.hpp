@@ -39,6 +39,9 @@ public:
     explicit CommandFramer(Limits limits) : limits_(limits) {}
     void append(std::string_view bytes);
     Result next();
+    /// Drops every byte not yet framed (after STARTTLS: nothing sent in clear may count as sent
+    /// inside TLS). Returns how many were dropped.
+    std::size_t discard_buffered();
     /// True while in the middle of a command (e.g. waiting for literal bytes).
     bool mid_command() const { return mode_ != Mode::line || !command_.empty(); }
 

@@ -24,6 +24,8 @@ std::optional<DaemonSettings> load_settings(int argc, const char* const argv[]) 
          "deepest parenthesis nesting in a command (SEARCH, FETCH)")
         ("autologout", po::value<long>()->default_value(1800)->value_name("SECONDS"),
          "close a session idle this long (RFC 3501 5.4: at least 30 minutes)")
+        ("max-auth-failures", po::value<std::size_t>()->default_value(3)->value_name("N"),
+         "failed logins in one session before it is closed with BYE")
         ("max-bad-commands", po::value<std::size_t>()->default_value(20)->value_name("N"),
          "BAD replies in a row before the session is closed")
         ("notify-interval", po::value<long>()->default_value(100)->value_name("MS"),
@@ -36,7 +38,9 @@ std::optional<DaemonSettings> load_settings(int argc, const char* const argv[]) 
     for (const auto& warning : loader.warnings()) maild::log::warn(0, warning);
 
     DaemonSettings s;
-    s.server = maild::config::read_server_options(vm);
+    s.server = maild::config::read_server_options(vm, {"imap"});  // ALPN id (RFC 9051 §11.2)
+    s.imap.plaintext_auth = maild::config::read_plaintext_auth(vm);
+    s.imap.max_auth_failures = maild::config::positive_count(vm, "max-auth-failures");
     store::StoreSettings store_settings = store::read_store_settings(vm);
     s.store_path = store_settings.path;
     s.store_options = store_settings.open_options;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "common/auth_policy.hpp"
+
 namespace imap {
 
 struct ImapConfig {
@@ -23,6 +25,10 @@ struct ImapConfig {
     std::chrono::milliseconds autologout{std::chrono::minutes(30)};
     /// Consecutive BAD replies before the session is closed with BYE (a client out of sync).
     std::size_t max_bad_commands = 20;
+    /// When LOGIN/AUTHENTICATE are allowed without TLS (else LOGINDISABLED, RFC 3501 §6.2.3).
+    maild::PlaintextAuth plaintext_auth = maild::PlaintextAuth::loopback;
+    /// Failed logins in one session before BYE.
+    std::size_t max_auth_failures = 3;
 };
 
 }  // namespace imap

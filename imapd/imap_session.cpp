@@ -34,6 +34,7 @@ const ImapSession::CommandSpec ImapSession::command_table[] = {
     {"ID",           &ImapSession::cmd_id,           in_not_authenticated | in_authenticated | in_selected},
     {"LOGIN",        &ImapSession::cmd_login,        in_not_authenticated},
     {"AUTHENTICATE", &ImapSession::cmd_authenticate, in_not_authenticated},
+    {"STARTTLS",     &ImapSession::cmd_starttls,     in_not_authenticated},
     {"ENABLE",       &ImapSession::cmd_enable,       in_authenticated | in_selected},
     {"NAMESPACE",    &ImapSession::cmd_namespace,    in_authenticated | in_selected},
     {"IDLE",         &ImapSession::cmd_idle,         in_authenticated | in_selected},
@@ -61,19 +62,24 @@ const ImapSession::CommandSpec ImapSession::command_table[] = {
 // clang-format on
 
 ImapSession::ImapSession(const ImapConfig& config, store::MailStore& store, MailboxWatcher* watcher,
-                         maild::ConnectionInfo connection)
+                         maild::ConnectionInfo connection, maild::LoginThrottle* throttle)
     : config_(config),
       store_(store),
       watcher_(watcher),
       connection_(std::move(connection)),
       wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
-      framer_(framer_limits(config)) {}
+      framer_(framer_limits(config)),
+      authenticator_(store, config.domains, throttle),
+      tls_(connection_.tls) {}
 
 ImapSession::~ImapSession() { deselect(); }
 
 std::string ImapSession::capabilities() const {
     std::string caps = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT SPECIAL-USE";
-    if (state_ == State::not_authenticated) caps += " AUTH=PLAIN";
+    if (state_ == State::not_authenticated) {
+        if (connection_.tls_available && !tls_) caps += " STARTTLS";
+        caps += password_allowed() ? " AUTH=PLAIN" : " LOGINDISABLED";
+    }
     return caps;
 }
 
@@ -100,7 +106,7 @@ void ImapSession::on_wake() {
 
 void ImapSession::feed(std::string_view bytes) {
     framer_.append(bytes);
-    while (!closing_) {
+    while (!closing_ && !starttls_requested_) {
         auto framed = framer_.next();
         if (framed.event == CommandFramer::Event::need_more) return;
         handle_framed(framed);
@@ -265,7 +271,7 @@ void ImapSession::continue_idle(const std::string& line) {
 // --- factory ------------------------------------------------------------------------------------
 
 std::unique_ptr<maild::Session> ImapSessionFactory::create(const maild::ConnectionInfo& info) {
-    return std::make_unique<ImapSession>(config_, store_, watcher_, info);
+    return std::make_unique<ImapSession>(config_, store_, watcher_, info, throttle_);
 }
 
 std::string ImapSessionFactory::busy_reply() const {

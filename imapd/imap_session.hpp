@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "common/session.hpp"
 #include "common/unique_fd.hpp"
@@ -21,6 +22,7 @@
 #include "imapd/mailbox_watcher.hpp"
 #include "imapd/message_types.hpp"
 #include "imapd/number_set.hpp"
+#include "store/authenticator.hpp"
 #include "store/mail_store.hpp"
 
 namespace imap {
@@ -29,8 +31,9 @@ class ImapSession : public maild::Session {
 public:
     /// watcher may be null (then IDLE only sees changes made through this process's sessions
     /// at the next command).
+    /// throttle may be null (no login delays).
     ImapSession(const ImapConfig& config, store::MailStore& store, MailboxWatcher* watcher,
-                maild::ConnectionInfo connection);
+                maild::ConnectionInfo connection, maild::LoginThrottle* throttle = nullptr);
     ~ImapSession() override;
 
     void start() override;
@@ -42,6 +45,8 @@ public:
     void on_shutdown() override;
     int wake_fd() const override { return wake_fd_.get(); }
     void on_wake() override;
+    bool take_starttls_request() override { return std::exchange(starttls_requested_, false); }
+    void on_tls_started() override { tls_ = true; }
 
 private:
     enum class State { not_authenticated, authenticated, selected, logout };
@@ -101,6 +106,9 @@ private:
 
     // --- login (cmd_login.cpp) -----------------------------------------------------------------
     Completion cmd_login(Command& c);
+    Completion cmd_starttls(Command& c);
+    /// Passwords may be taken now (TLS, or the plaintext-auth policy allows it).
+    bool password_allowed() const;
     Completion cmd_authenticate(Command& c);
     Completion finish_login(const std::string& login, const std::string& password);
 
@@ -141,12 +149,17 @@ private:
     /// A command waiting for more client lines: AUTHENTICATE (SASL response) or IDLE (DONE).
     enum class Waiting { none, sasl, idle } waiting_ = Waiting::none;
     std::string waiting_tag_;
+    store::Authenticator authenticator_;
+    bool tls_ = false;
+    bool starttls_requested_ = false;
+    std::size_t auth_failures_ = 0;
 };
 
 class ImapSessionFactory : public maild::SessionFactory {
 public:
-    ImapSessionFactory(ImapConfig config, store::MailStore& store, MailboxWatcher* watcher)
-        : config_(std::move(config)), store_(store), watcher_(watcher) {}
+    ImapSessionFactory(ImapConfig config, store::MailStore& store, MailboxWatcher* watcher,
+                       maild::LoginThrottle* throttle = nullptr)
+        : config_(std::move(config)), store_(store), watcher_(watcher), throttle_(throttle) {}
     std::unique_ptr<maild::Session> create(const maild::ConnectionInfo& info) override;
     std::string busy_reply() const override;
 
@@ -154,6 +167,7 @@ private:
     ImapConfig config_;
     store::MailStore& store_;
     MailboxWatcher* watcher_;
+    maild::LoginThrottle* throttle_;
 };
 
 }  // namespace imap

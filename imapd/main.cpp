@@ -4,6 +4,7 @@
 
 #include "common/config.hpp"
 #include "common/log.hpp"
+#include "common/login_throttle.hpp"
 #include "common/server.hpp"
 #include "common/signals.hpp"
 #include "imapd/daemon_options.hpp"
@@ -22,7 +23,8 @@ int run(int argc, const char* const argv[]) {
     settings->store_options.structure_builder = message::build_structure;  // parse once, at delivery
     auto mail_store = store::MailStore::open(settings->store_path, settings->store_options);
     imap::MailboxWatcher watcher(*mail_store, settings->notify_interval);
-    imap::ImapSessionFactory factory(settings->imap, *mail_store, &watcher);
+    maild::LoginThrottle throttle;
+    imap::ImapSessionFactory factory(settings->imap, *mail_store, &watcher, &throttle);
 
     maild::Server server(settings->server, factory);
     maild::SignalWatcher signals([&server](int sig) {

@@ -4,8 +4,8 @@
 #include <cctype>
 
 #include "common/config.hpp"
-#include "common/server_config.hpp"
 #include "common/log.hpp"
+#include "common/server_config.hpp"
 #include "store/store_options.hpp"
 
 namespace smtpd {
@@ -43,6 +43,8 @@ std::optional<DaemonSettings> load_settings(int argc, const char* const argv[]) 
          "recipients per message; more get 452")
         ("max-line-length", po::value<std::size_t>()->default_value(2048)->value_name("BYTES"),
          "longest SMTP command line; longer lines get 500 5.5.2")
+        ("max-auth-failures", po::value<std::size_t>()->default_value(3)->value_name("N"),
+         "failed AUTH attempts in one session before it is closed with 421")
         ("max-errors", po::value<std::size_t>()->default_value(20)->value_name("N"),
          "protocol errors in one session before it is closed with 421")
         ("command-timeout", po::value<long>()->default_value(300)->value_name("SECONDS"),
@@ -56,6 +58,7 @@ std::optional<DaemonSettings> load_settings(int argc, const char* const argv[]) 
 
     DaemonSettings s;
     s.server = maild::config::read_server_options(vm);
+    s.smtp.plaintext_auth = maild::config::read_plaintext_auth(vm);
 
     store::StoreSettings store_settings = store::read_store_settings(vm);
     s.store_path = store_settings.path;
@@ -74,6 +77,7 @@ std::optional<DaemonSettings> load_settings(int argc, const char* const argv[]) 
     s.smtp.max_line_bytes = positive<std::size_t>(vm, "max-line-length");
     if (s.smtp.max_line_bytes < 510) throw ConfigError("--max-line-length must be at least 510 (RFC 5321 4.5.3.1.4)");
     s.smtp.max_errors = positive<std::size_t>(vm, "max-errors");
+    s.smtp.max_auth_failures = positive<std::size_t>(vm, "max-auth-failures");
     s.smtp.command_timeout = maild::config::seconds_option(vm, "command-timeout");
     return s;
 }

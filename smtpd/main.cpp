@@ -4,6 +4,7 @@
 
 #include "common/config.hpp"
 #include "common/log.hpp"
+#include "common/login_throttle.hpp"
 #include "common/server.hpp"
 #include "common/signals.hpp"
 #include "smtpd/daemon_options.hpp"
@@ -36,7 +37,10 @@ int run(int argc, const char* const argv[]) {
     auto mail_store = store::MailStore::open(settings->store_path, settings->store_options);
     ensure_postmaster(*mail_store, settings->smtp.postmaster);
     smtp::StoreMailDrop mail_drop(*mail_store);
-    smtp::SmtpSessionFactory factory(settings->smtp, mail_drop);
+    maild::LoginThrottle throttle;
+    store::Authenticator authenticator(*mail_store, settings->smtp.domains, &throttle);
+    smtp::StoreLoginChecker logins(authenticator);
+    smtp::SmtpSessionFactory factory(settings->smtp, mail_drop, &logins);
 
     maild::Server server(settings->server, factory);
     maild::SignalWatcher signals([&server](int sig) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "common/auth_policy.hpp"
+
 namespace smtp {
 
 struct SmtpConfig {
@@ -21,6 +23,10 @@ struct SmtpConfig {
     std::size_t max_line_bytes = 2048;
     std::size_t max_errors = 20;  ///< protocol errors before 421 and close (Postfix hard limit)
     std::chrono::milliseconds command_timeout{std::chrono::minutes(5)};  ///< §4.5.3.2.7
+    /// When AUTH is offered without TLS (RFC 4954 §4: only over TLS, unless allowed here).
+    maild::PlaintextAuth plaintext_auth = maild::PlaintextAuth::loopback;
+    /// Failed AUTH attempts in one session before 421 and close.
+    std::size_t max_auth_failures = 3;
 };
 
 }  // namespace smtp

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/log.hpp"
+#include "common/sasl.hpp"
 #include "smtpd/smtp_address.hpp"
 #include "smtpd/trace_headers.hpp"
 
@@ -39,7 +40,7 @@ const SmtpSession::CommandEntry SmtpSession::command_table[] = {
     {"EXPN", &SmtpSession::on_expn},
     {"HELP", &SmtpSession::on_help},
     {"QUIT", &SmtpSession::on_quit},
-    {"STARTTLS", &SmtpSession::on_not_implemented},
+    {"STARTTLS", &SmtpSession::on_starttls},
     {"BDAT", &SmtpSession::on_not_implemented},
     {"ETRN", &SmtpSession::on_not_implemented},
     {"TURN", &SmtpSession::on_not_implemented},
@@ -52,12 +53,15 @@ const SmtpSession::CommandEntry SmtpSession::command_table[] = {
     {"CONNECT", &SmtpSession::on_forbidden},
 };
 
-SmtpSession::SmtpSession(const SmtpConfig& config, MailDrop& drop, maild::ConnectionInfo connection, SessionEnv env)
+SmtpSession::SmtpSession(const SmtpConfig& config, MailDrop& drop, maild::ConnectionInfo connection, SessionEnv env,
+                         LoginChecker* logins)
     : config_(config),
       drop_(drop),
       connection_(std::move(connection)),
       env_(std::move(env)),
-      lines_(config.max_line_bytes) {}
+      lines_(config.max_line_bytes),
+      logins_(logins),
+      tls_(connection_.tls) {}
 
 void SmtpSession::start() { send(reply(220, "", config_.hostname + " ESMTP maild")); }
 
@@ -65,7 +69,7 @@ std::string SmtpSession::take_output() { return std::exchange(output_, std::stri
 
 void SmtpSession::feed(std::string_view bytes) {
     std::string leftover;  // command bytes that arrived with the DATA command, or after the data
-    while (!bytes.empty() && !closing_) {
+    while (!bytes.empty() && !closing_ && !starttls_requested_) {
         if (data_) {
             bytes.remove_prefix(data_->feed(bytes));
             if (data_->complete()) finish_data();
@@ -82,9 +86,13 @@ void SmtpSession::feed(std::string_view bytes) {
 }
 
 void SmtpSession::process_lines() {
-    while (!closing_ && !data_) {
+    while (!closing_ && !data_ && !starttls_requested_) {
         auto line = lines_.take_line();
         if (line.status == maild::LineBuffer::Status::need_more) return;
+        if (auth_step_ != AuthStep::none && line.status == maild::LineBuffer::Status::line) {
+            continue_auth(line.line);
+            continue;
+        }
         handle_line(line);
     }
 }
@@ -169,15 +177,23 @@ void SmtpSession::on_ehlo(const std::string& argument) {
     greeting_ = Greeting::ehlo;
     helo_name_ = argument;
     transaction_.reset();
-    send(Reply{250,
-               "",
-               {config_.hostname, "PIPELINING", "SIZE " + std::to_string(config_.max_message_bytes), "8BITMIME",
-                "ENHANCEDSTATUSCODES", "SMTPUTF8", "HELP"}});
+    Reply r{250,
+            "",
+            {config_.hostname, "PIPELINING", "SIZE " + std::to_string(config_.max_message_bytes), "8BITMIME",
+             "ENHANCEDSTATUSCODES", "SMTPUTF8"}};
+    if (connection_.tls_available && !tls_) r.lines.push_back("STARTTLS");
+    if (auth_offered()) r.lines.push_back("AUTH PLAIN LOGIN");
+    r.lines.push_back("HELP");
+    send(r);
 }
 
 void SmtpSession::on_mail(const std::string& argument) {
     if (greeting_ == Greeting::none) return send(reply(503, "5.5.1", "Error: send HELO/EHLO first"));
     if (transaction_) return send(reply(503, "5.5.1", "Error: nested MAIL command"));
+    if (connection_.tls_required && !tls_) return send(reply(530, "5.7.0", "Must issue a STARTTLS command first"));
+    if (connection_.role == "submission" && authenticated_.empty()) {
+        return send(reply(530, "5.7.0", "Authentication required"));
+    }
     PathParse parsed = parse_path_argument(argument, "FROM");
     if (!parsed.path) return send(reply(501, "5.5.4", parsed.error));
     const PathArgument& path = *parsed.path;
@@ -220,6 +236,13 @@ void SmtpSession::on_mail(const std::string& argument) {
         }
         transaction.sender = path.address;
     }
+    if (!authenticated_.empty() && !(parse_mailbox(transaction.sender).problem == AddressProblem::none &&
+                                     iequals(parse_mailbox(transaction.sender).mailbox.address(), authenticated_))) {
+        // An authenticated client may send only as its own address (no forged senders).
+        return send(reply(553, "5.7.1",
+                          bracket(maild::log::sanitize(transaction.sender)) +
+                              ": Sender address rejected: not owned by " + authenticated_));
+    }
     transaction_ = std::move(transaction);
     send(reply(250, "2.1.0", "Ok"));
 }
@@ -252,6 +275,11 @@ void SmtpSession::on_rcpt(const std::string& argument) {
         }
         const Mailbox& box = recipient.mailbox;
         if (std::find(config_.domains.begin(), config_.domains.end(), box.domain) == config_.domains.end()) {
+            if (!authenticated_.empty()) {
+                return send(reply(550, "5.7.1",
+                                  shown + ": Relay access denied: maild delivers only to its own domains"
+                                          " (outbound relay is not offered)"));
+            }
             return send(reply(550, "5.7.1", shown + ": Relay access denied"));
         }
         switch (drop_.lookup(box.address())) {
@@ -301,7 +329,10 @@ void SmtpSession::deliver(const std::string& queue_id, std::string& body) {
     trace.helo_name = helo_name_;
     trace.peer_address = peer();
     trace.our_hostname = config_.hostname;
-    trace.protocol = t.smtputf8 ? "UTF8SMTP" : greeting_ == Greeting::ehlo ? "ESMTP" : "SMTP";
+    // RFC 3848 / RFC 6531: ESMTP, plus S with TLS and A when authenticated.
+    trace.protocol = std::string(t.smtputf8 ? "UTF8SMTP" : greeting_ == Greeting::ehlo ? "ESMTP" : "SMTP");
+    if (greeting_ == Greeting::ehlo || t.smtputf8)
+        trace.protocol += std::string(tls_ ? "S" : "") + (authenticated_.empty() ? "" : "A");
     trace.queue_id = queue_id;
     if (t.recipients.size() == 1) trace.single_recipient = t.recipients.front();
     trace.when = env_.now();
@@ -364,7 +395,95 @@ void SmtpSession::on_not_implemented(const std::string&) {
     send(reply(502, "5.5.1", "Error: command not implemented"));
 }
 
-void SmtpSession::on_auth(const std::string&) { send(reply(503, "5.5.1", "Error: authentication not enabled")); }
+bool SmtpSession::auth_offered() const {
+    return logins_ && maild::password_allowed(config_.plaintext_auth, tls_, connection_.loopback());
+}
+
+void SmtpSession::on_starttls(const std::string& argument) {
+    if (!argument.empty()) return send(reply(501, "5.5.4", "Syntax: STARTTLS"));
+    if (tls_) return send(reply(503, "5.5.1", "Error: TLS already active"));
+    if (!connection_.tls_available) return send(reply(502, "5.5.1", "Error: command not implemented"));
+    send(reply(220, "2.0.0", "Ready to start TLS"));
+    starttls_requested_ = true;
+    // RFC 3207 §4.2 (and CVE-2011-0411): whatever the client sent after STARTTLS in clear is
+    // dropped, never read as if it came through TLS.
+    std::string dropped = lines_.take_rest();
+    if (!dropped.empty()) {
+        maild::log::warn(connection_.id, "event=starttls-injection dropped_bytes=" + std::to_string(dropped.size()));
+    }
+}
+
+void SmtpSession::on_tls_started() {
+    // RFC 3207 §4.2: forget everything learned before TLS; the client starts with EHLO again.
+    tls_ = true;
+    greeting_ = Greeting::none;
+    helo_name_.clear();
+    transaction_.reset();
+    authenticated_.clear();
+}
+
+void SmtpSession::on_auth(const std::string& argument) {
+    if (!logins_) return send(reply(503, "5.5.1", "Error: authentication not enabled"));
+    if (greeting_ != Greeting::ehlo) return send(reply(503, "5.5.1", "Error: send EHLO first"));
+    if (!authenticated_.empty()) return send(reply(503, "5.5.1", "Error: already authenticated"));
+    if (transaction_) return send(reply(503, "5.5.1", "Error: AUTH not allowed during a mail transaction"));
+    if (!auth_offered()) {
+        return send(reply(538, "5.7.11", "Encryption required for requested authentication mechanism"));
+    }
+    std::string mechanism = argument.substr(0, argument.find(' '));
+    std::string initial = mechanism.size() < argument.size() ? argument.substr(mechanism.size() + 1) : "";
+    mechanism = ascii_lower(mechanism);
+    if (mechanism == "plain") {
+        if (initial.empty()) {
+            auth_step_ = AuthStep::plain_response;
+            return send(Reply{334, "", {""}});
+        }
+        continue_auth(initial == "=" ? std::string() : initial);
+        return;
+    }
+    if (mechanism == "login") {
+        auth_step_ = AuthStep::login_user;
+        if (initial.empty()) return send(Reply{334, "", {maild::encode_base64("Username:")}});
+        return continue_auth(initial);
+    }
+    send(reply(504, "5.5.4", "Unrecognized authentication type"));
+}
+
+void SmtpSession::continue_auth(const std::string& line) {
+    current_verb_ = "AUTH";
+    AuthStep step = std::exchange(auth_step_, AuthStep::none);
+    if (line == "*") return send(reply(501, "5.0.0", "Authentication cancelled"));
+    if (step == AuthStep::none || step == AuthStep::plain_response) {
+        auto credentials = maild::decode_sasl_plain(line);
+        if (!credentials) return send(reply(501, "5.5.2", "Cannot decode the AUTH PLAIN response"));
+        return finish_auth(credentials->authcid, credentials->password);
+    }
+    auto decoded = maild::decode_base64(line);
+    if (!decoded) return send(reply(501, "5.5.2", "Cannot decode the AUTH LOGIN response"));
+    if (step == AuthStep::login_user) {
+        auth_login_ = *decoded;
+        auth_step_ = AuthStep::login_password;
+        return send(Reply{334, "", {maild::encode_base64("Password:")}});
+    }
+    finish_auth(std::exchange(auth_login_, std::string()), *decoded);
+}
+
+void SmtpSession::finish_auth(const std::string& login, const std::string& password) {
+    auto account = logins_->check(login, password, connection_.peer_address);
+    if (account) {
+        authenticated_ = *account;
+        auth_failures_ = 0;
+        maild::log::info(connection_.id, "event=auth user=" + authenticated_ + " peer=" + connection_.peer_address);
+        return send(reply(235, "2.7.0", "Authentication successful"));
+    }
+    maild::log::warn(connection_.id, "event=auth-failed login=" + maild::log::sanitize(login, 100) +
+                                         " peer=" + connection_.peer_address);
+    if (++auth_failures_ >= config_.max_auth_failures) {
+        send(reply(535, "5.7.8", "Authentication credentials invalid"));
+        return close_with(reply(421, "4.7.0", config_.hostname + " Error: too many failed authentications"));
+    }
+    send(reply(535, "5.7.8", "Authentication credentials invalid"));
+}
 
 void SmtpSession::on_forbidden(const std::string&) {
     maild::log::warn(connection_.id, "event=forbidden-command command=" + current_verb_ + " peer=" + peer());
@@ -374,7 +493,7 @@ void SmtpSession::on_forbidden(const std::string&) {
 // --- factory ----------------------------------------------------------------------------------
 
 std::unique_ptr<maild::Session> SmtpSessionFactory::create(const maild::ConnectionInfo& info) {
-    return std::make_unique<SmtpSession>(config_, drop_, info, SessionEnv::system());
+    return std::make_unique<SmtpSession>(config_, drop_, info, SessionEnv::system(), logins_);
 }
 
 std::string SmtpSessionFactory::busy_reply() const {

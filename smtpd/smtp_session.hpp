@@ -11,11 +11,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/line_buffer.hpp"
 #include "common/session.hpp"
 #include "smtpd/data_receiver.hpp"
+#include "smtpd/login_checker.hpp"
 #include "smtpd/mail_drop.hpp"
 #include "smtpd/session_env.hpp"
 #include "smtpd/smtp_command.hpp"
@@ -26,7 +28,9 @@ namespace smtp {
 
 class SmtpSession : public maild::Session {
 public:
-    SmtpSession(const SmtpConfig& config, MailDrop& drop, maild::ConnectionInfo connection, SessionEnv env);
+    /// logins may be null: then AUTH is never offered.
+    SmtpSession(const SmtpConfig& config, MailDrop& drop, maild::ConnectionInfo connection, SessionEnv env,
+                LoginChecker* logins = nullptr);
 
     void start() override;
     void feed(std::string_view bytes) override;
@@ -36,6 +40,8 @@ public:
     void on_timeout() override;
     void on_shutdown() override;
     void on_disconnect() override;
+    bool take_starttls_request() override { return std::exchange(starttls_requested_, false); }
+    void on_tls_started() override;
 
 private:
     /// One mail transaction: MAIL FROM to the end of DATA (or RSET).
@@ -70,6 +76,10 @@ private:
     void on_quit(const std::string& argument);
     void on_not_implemented(const std::string& argument);
     void on_auth(const std::string& argument);
+    void on_starttls(const std::string& argument);
+    void continue_auth(const std::string& line);
+    void finish_auth(const std::string& login, const std::string& password);
+    bool auth_offered() const;
     void on_forbidden(const std::string& argument);
 
     void finish_data();
@@ -92,17 +102,29 @@ private:
     std::string helo_name_;
     std::optional<Transaction> transaction_;
     std::optional<DataReceiver> data_;
+
+    LoginChecker* logins_;
+    bool tls_ = false;
+    bool starttls_requested_ = false;
+    /// The account that authenticated (AUTH), empty if none.
+    std::string authenticated_;
+    std::size_t auth_failures_ = 0;
+    /// AUTH waiting for the client's next line: which mechanism and step.
+    enum class AuthStep { none, plain_response, login_user, login_password } auth_step_ = AuthStep::none;
+    std::string auth_login_;
 };
 
 class SmtpSessionFactory : public maild::SessionFactory {
 public:
-    SmtpSessionFactory(SmtpConfig config, MailDrop& drop) : config_(std::move(config)), drop_(drop) {}
+    SmtpSessionFactory(SmtpConfig config, MailDrop& drop, LoginChecker* logins = nullptr)
+        : config_(std::move(config)), drop_(drop), logins_(logins) {}
     std::unique_ptr<maild::Session> create(const maild::ConnectionInfo& info) override;
     std::string busy_reply() const override;
 
 private:
     SmtpConfig config_;
     MailDrop& drop_;
+    LoginChecker* logins_;
 };
 
 }  // namespace smtp

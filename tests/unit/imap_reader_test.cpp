@@ -4,7 +4,7 @@
 #include "imapd/imap_quote.hpp"
 #include "imapd/list_pattern.hpp"
 #include "imapd/number_set.hpp"
-#include "imapd/sasl_plain.hpp"
+#include "common/sasl.hpp"
 
 namespace {
 
@@ -103,16 +103,16 @@ TEST(ListPattern, WildcardsAndInbox) {
 }
 
 TEST(SaslPlain, Decoding) {
-    auto c = decode_sasl_plain("AGFsaWNlAHNlY3JldA==");  // \0alice\0secret
+    auto c = maild::decode_sasl_plain("AGFsaWNlAHNlY3JldA==");  // \0alice\0secret
     ASSERT_TRUE(c);
     EXPECT_EQ(c->authcid, "alice");
     EXPECT_EQ(c->password, "secret");
-    EXPECT_FALSE(decode_sasl_plain("not base64!"));
-    EXPECT_FALSE(decode_sasl_plain("YWxpY2U="));                  // no NULs
-    EXPECT_FALSE(decode_sasl_plain("Ym9iAGFsaWNlAHNlY3JldA=="));  // bob acting as alice
-    EXPECT_EQ(decode_base64("Zm9vYmFy"), "foobar");
-    EXPECT_EQ(decode_base64("Zm9vYg=="), "foob");
-    EXPECT_FALSE(decode_base64("Zm9=vYg="));
+    EXPECT_FALSE(maild::decode_sasl_plain("not base64!"));
+    EXPECT_FALSE(maild::decode_sasl_plain("YWxpY2U="));                  // no NULs
+    EXPECT_FALSE(maild::decode_sasl_plain("Ym9iAGFsaWNlAHNlY3JldA=="));  // bob acting as alice
+    EXPECT_EQ(maild::decode_base64("Zm9vYmFy"), "foobar");
+    EXPECT_EQ(maild::decode_base64("Zm9vYg=="), "foob");
+    EXPECT_FALSE(maild::decode_base64("Zm9=vYg="));
 }
 
 }  // namespace

@@ -4,7 +4,6 @@
 
 #include <cctype>
 
-
 #include "tests/unit/fake_mail_drop.hpp"
 
 namespace {
@@ -386,6 +385,134 @@ TEST_F(SmtpSessionTest, FactoryBusyReply) {
     auto s = factory.create(maild::ConnectionInfo{});
     s->start();
     EXPECT_EQ(s->take_output(), "220 mx.example.test ESMTP maild\r\n");
+}
+
+}  // namespace
+
+namespace {
+
+using namespace smtp;
+
+class FakeLogins : public LoginChecker {
+public:
+    std::optional<std::string> check(std::string_view login, std::string_view password, const std::string&) override {
+        ++calls;
+        if (login == "alice" && password == "secret") return std::string("alice@example.test");
+        return std::nullopt;
+    }
+    int calls = 0;
+};
+
+class SmtpAuthTest : public ::testing::Test {
+protected:
+    SmtpAuthTest() : drop({"alice@example.test", "bob@example.test"}) {
+        config.hostname = "mx.example.test";
+        config.domains = {"example.test"};
+        config.max_auth_failures = 2;
+    }
+    void open(bool tls_available, bool tls = false, std::string role = "", std::string peer = "192.0.2.9",
+              bool tls_required = false) {
+        maild::ConnectionInfo info;
+        info.peer_address = std::move(peer);
+        info.tls_available = tls_available;
+        info.tls = tls;
+        info.tls_required = tls_required;
+        info.role = std::move(role);
+        session = std::make_unique<SmtpSession>(config, drop, info, SessionEnv::system(), &logins);
+        session->start();
+        session->take_output();
+    }
+    std::string say(std::string_view bytes) {
+        session->feed(bytes);
+        return session->take_output();
+    }
+    SmtpConfig config;
+    smtp::testing::FakeMailDrop drop;
+    FakeLogins logins;
+    std::unique_ptr<SmtpSession> session;
+};
+
+TEST_F(SmtpAuthTest, StartTlsIsOfferedWithACertificateAndDropsInjectedCommands) {
+    open(true);
+    std::string ehlo = say("EHLO c.example\r\n");
+    EXPECT_NE(ehlo.find("250-STARTTLS\r\n"), std::string::npos);
+    EXPECT_EQ(ehlo.find("AUTH"), std::string::npos);  // not loopback, no TLS yet: no passwords
+    EXPECT_EQ(say("STARTTLS\r\nMAIL FROM:<evil@example.net>\r\n"), "220 2.0.0 Ready to start TLS\r\n");
+    EXPECT_TRUE(session->take_starttls_request());
+    session->on_tls_started();
+    EXPECT_EQ(say("MAIL FROM:<a@b.example>\r\n"), "503 5.5.1 Error: send HELO/EHLO first\r\n");  // state was reset
+    std::string after = say("EHLO c.example\r\n");
+    EXPECT_EQ(after.find("STARTTLS"), std::string::npos);
+    EXPECT_NE(after.find("250-AUTH PLAIN LOGIN\r\n"), std::string::npos);
+    EXPECT_EQ(say("STARTTLS\r\n"), "503 5.5.1 Error: TLS already active\r\n");
+}
+
+TEST_F(SmtpAuthTest, NoCertificateNoStartTls) {
+    open(false);
+    EXPECT_EQ(say("STARTTLS\r\n"), "502 5.5.1 Error: command not implemented\r\n");
+}
+
+TEST_F(SmtpAuthTest, AuthRefusedInClearFromTheNetwork) {
+    open(true);
+    say("EHLO c.example\r\n");
+    EXPECT_EQ(say("AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n"),
+              "538 5.7.11 Encryption required for requested authentication mechanism\r\n");
+    EXPECT_EQ(logins.calls, 0);
+}
+
+TEST_F(SmtpAuthTest, AuthPlainAndLogin) {
+    open(false, true);
+    say("EHLO c.example\r\n");
+    EXPECT_EQ(say("AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n"), "235 2.7.0 Authentication successful\r\n");
+    EXPECT_EQ(say("AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n"), "503 5.5.1 Error: already authenticated\r\n");
+    open(false, true);
+    say("EHLO c.example\r\n");
+    EXPECT_EQ(say("AUTH LOGIN\r\n"), "334 VXNlcm5hbWU6\r\n");
+    EXPECT_EQ(say("YWxpY2U=\r\n"), "334 UGFzc3dvcmQ6\r\n");
+    EXPECT_EQ(say("c2VjcmV0\r\n"), "235 2.7.0 Authentication successful\r\n");
+    open(false, true);
+    say("EHLO c.example\r\n");
+    EXPECT_EQ(say("AUTH PLAIN\r\n"), "334 \r\n");
+    EXPECT_EQ(say("*\r\n"), "501 5.0.0 Authentication cancelled\r\n");
+    EXPECT_EQ(say("AUTH CRAM-MD5\r\n"), "504 5.5.4 Unrecognized authentication type\r\n");
+}
+
+TEST_F(SmtpAuthTest, FailuresAreCappedPerConnection) {
+    open(false, true);
+    say("EHLO c.example\r\n");
+    EXPECT_EQ(say("AUTH PLAIN AGFsaWNlAHdyb25n\r\n"), "535 5.7.8 Authentication credentials invalid\r\n");
+    std::string second = say("AUTH PLAIN AGFsaWNlAHdyb25n\r\n");
+    EXPECT_NE(second.find("421 4.7.0"), std::string::npos);
+    EXPECT_TRUE(session->wants_close());
+}
+
+TEST_F(SmtpAuthTest, SubmissionNeedsAuthAndOwnSenderAndLocalRecipients) {
+    open(false, true, "submission");
+    say("EHLO c.example\r\n");
+    EXPECT_EQ(say("MAIL FROM:<alice@example.test>\r\n"), "530 5.7.0 Authentication required\r\n");
+    say("AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n");
+    EXPECT_EQ(say("MAIL FROM:<bob@example.test>\r\n"),
+              "553 5.7.1 <bob@example.test>: Sender address rejected: not owned by alice@example.test\r\n");
+    EXPECT_EQ(say("MAIL FROM:<ALICE@example.test>\r\n"), "250 2.1.0 Ok\r\n");
+    EXPECT_EQ(say("RCPT TO:<someone@elsewhere.example>\r\n").substr(0, 10), "550 5.7.1 ");
+    EXPECT_EQ(say("RCPT TO:<bob@example.test>\r\n"), "250 2.1.5 Ok\r\n");
+    say("DATA\r\nSubject: hi\r\n\r\nx\r\n.\r\n");
+    ASSERT_EQ(drop.dropped.size(), 1u);
+    EXPECT_NE(drop.dropped[0].message.find("with ESMTPSA id"), std::string::npos);
+}
+
+TEST_F(SmtpAuthTest, StartTlsListenerRequiresTlsFirst) {
+    open(true, false, "", "192.0.2.9", true);
+    say("EHLO c.example\r\n");
+    EXPECT_EQ(say("MAIL FROM:<a@b.example>\r\n"), "530 5.7.0 Must issue a STARTTLS command first\r\n");
+}
+
+TEST_F(SmtpAuthTest, LoopbackMayAuthenticateInClearByDefault) {
+    open(false, false, "", "127.0.0.1");
+    EXPECT_NE(say("EHLO c.example\r\n").find("AUTH PLAIN LOGIN"), std::string::npos);
+    config.plaintext_auth = maild::PlaintextAuth::never;
+    open(false, false, "", "127.0.0.1");
+    EXPECT_EQ(say("EHLO c.example\r\n").find("AUTH"), std::string::npos);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
-#include "imapd/sasl_plain.hpp"
+#include "common/sasl.hpp"
 
-namespace imap {
+namespace maild {
 
 std::optional<std::string> decode_base64(std::string_view text) {
     if (text.size() % 4 != 0) return std::nullopt;
@@ -36,6 +36,21 @@ std::optional<std::string> decode_base64(std::string_view text) {
     return out;
 }
 
+std::string encode_base64(std::string_view bytes) {
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    for (std::size_t i = 0; i < bytes.size(); i += 3) {
+        unsigned n = static_cast<unsigned char>(bytes[i]) << 16;
+        if (i + 1 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+        if (i + 2 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 2]);
+        out += alphabet[(n >> 18) & 63];
+        out += alphabet[(n >> 12) & 63];
+        out += i + 1 < bytes.size() ? alphabet[(n >> 6) & 63] : '=';
+        out += i + 2 < bytes.size() ? alphabet[n & 63] : '=';
+    }
+    return out;
+}
+
 std::optional<PlainCredentials> decode_sasl_plain(std::string_view base64) {
     auto decoded = decode_base64(base64);
     if (!decoded) return std::nullopt;
@@ -50,4 +65,4 @@ std::optional<PlainCredentials> decode_sasl_plain(std::string_view base64) {
     return credentials;
 }
 
-}  // namespace imap
+}  // namespace maild
