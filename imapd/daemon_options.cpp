@@ -38,6 +38,8 @@ std::optional<DaemonSettings> load_settings(int argc, const char* const argv[]) 
     for (const auto& warning : loader.warnings()) maild::log::warn(0, warning);
 
     DaemonSettings s;
+    if (vm.count("user")) s.run_as_user = vm["user"].as<std::string>();
+    if (vm.count("group")) s.run_as_group = vm["group"].as<std::string>();
     s.server = maild::config::read_server_options(vm, {"imap"});  // ALPN id (RFC 9051 §11.2)
     s.imap.plaintext_auth = maild::config::read_plaintext_auth(vm);
     s.imap.max_auth_failures = maild::config::positive_count(vm, "max-auth-failures");

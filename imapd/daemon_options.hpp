@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <string>
 
 #include "common/server.hpp"
 #include "imapd/imap_config.hpp"
@@ -14,6 +15,7 @@ namespace imapd {
 
 struct DaemonSettings {
     maild::ServerOptions server;
+    std::optional<std::string> run_as_user, run_as_group;  ///< --user / --group
     imap::ImapConfig imap;
     std::filesystem::path store_path;
     store::OpenOptions store_options;

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
 
 #include "common/server.hpp"
 #include "smtpd/smtp_config.hpp"
@@ -13,6 +14,7 @@ namespace smtpd {
 
 struct DaemonSettings {
     maild::ServerOptions server;
+    std::optional<std::string> run_as_user, run_as_group;  ///< --user / --group
     smtp::SmtpConfig smtp;
     std::filesystem::path store_path;
     store::OpenOptions store_options;

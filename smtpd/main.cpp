@@ -4,6 +4,7 @@
 
 #include "common/config.hpp"
 #include "common/log.hpp"
+#include "common/privileges.hpp"
 #include "common/login_throttle.hpp"
 #include "common/server.hpp"
 #include "common/signals.hpp"
@@ -48,6 +49,7 @@ int run(int argc, const char* const argv[]) {
         server.stop();
     });
     server.bind();
+    maild::drop_privileges(settings->run_as_user, settings->run_as_group);  // before serving anyone
     maild::log::info(0, "event=ready store=" + settings->store_path.string() + " hostname=" + settings->smtp.hostname +
                             " version=" MAILD_VERSION);
     bool clean = server.run();

@@ -82,9 +82,12 @@ class Daemon:
         self.process = subprocess.Popen(self.args(), stdout=subprocess.DEVNULL, stderr=self.log_file)
         deadline = time.time() + 20
         while time.time() < deadline:
-            match = re.search(r"event=listening address=127\.0\.0\.1:(\d+)", self.log())
-            if match:
-                self.port = int(match.group(1))
+            log = self.log()
+            if "event=ready" in log:
+                # Every listener: (port, mode, role); the first plain one is self.port.
+                self.listeners = [(int(m.group(1)), m.group(2), m.group(3) or "") for m in re.finditer(
+                    r"event=listening address=127\.0\.0\.1:(\d+) mode=(\w+)(?: role=(\w+))?", log)]
+                self.port = next(port for port, mode, _ in self.listeners if mode == "plain")
                 return self
             if self.process.poll() is not None:
                 raise AssertionError(f"{self.name} exited with {self.process.returncode}: {self.log()}")
@@ -105,6 +108,9 @@ class Daemon:
     def kill(self):
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=20)
+
+    def listener_port(self, mode, role=""):
+        return next(port for port, m, r in self.listeners if m == mode and r == role)
 
     def connect(self, timeout=10):
         return socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
