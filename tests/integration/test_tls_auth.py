@@ -170,6 +170,21 @@ class ImapTls(TlsTest):
         self.assertEqual(c.login("alice@example.test", "secret")[0], "OK")
         c.logout()
 
+    def test_commands_injected_after_starttls_are_never_run(self):
+        d = self.imapd()
+        sock = socket.create_connection(("127.0.0.1", d.port), timeout=20)
+        f = sock.makefile("rb")
+        f.readline()  # greeting
+        sock.sendall(b"a STARTTLS\r\nb LOGIN alice@example.test secret\r\n")  # one packet, in clear
+        self.assertTrue(f.readline().startswith(b"a OK"))
+        tls = client_context().wrap_socket(sock, server_hostname="localhost")
+        tls.sendall(b"c NOOP\r\n")
+        self.assertTrue(tls.recv(4096).startswith(b"c OK"))  # no "b OK": the injected LOGIN never ran
+        tls.sendall(b"d SELECT INBOX\r\n")
+        self.assertIn(b"d BAD", tls.recv(4096))  # still not logged in
+        self.assertIn("event=starttls-injection", d.log())
+        tls.close()
+
     def test_curl_ssl_reqd_and_imaps(self):
         d = self.imapd()
         for url in (f"imap://127.0.0.1:{d.port}/", f"imaps://127.0.0.1:{d.listener_port('implicit')}/"):
