@@ -202,22 +202,11 @@ ImapSession::Completion ImapSession::cmd_append(Command& c) {
     if (!c.args.space()) return syntax_error(c.args);
     auto name = c.args.astring();
     if (!name || !c.args.space()) return syntax_error(c.args);
-    std::uint32_t flags = 0;
-    std::vector<std::string> keywords;
-    if (c.args.consume('(')) {
-        while (!c.args.consume(')')) {
-            if ((flags || !keywords.empty()) && !c.args.space()) return syntax_error(c.args);
-            auto flag = c.args.word(" ()");
-            if (!flag) return syntax_error(c.args);
-            if (auto bit = system_flag_bit(*flag)) {
-                flags |= *bit;
-            } else if (is_keyword(*flag)) {
-                keywords.push_back(*flag);
-            } else {
-                return bad("Invalid flag " + maild::log::sanitize(*flag, 40));
-            }
-        }
-        if (!c.args.space()) return syntax_error(c.args);
+    FlagSet flags;
+    if (c.args.peek('(')) {
+        auto read = read_flag_list(c.args, false);
+        if (!read || !c.args.space()) return syntax_error(c.args);
+        flags = std::move(*read);
     }
     DateTime when{static_cast<std::int64_t>(std::time(nullptr)), 0};
     if (c.args.peek('"')) {
@@ -233,7 +222,8 @@ ImapSession::Completion ImapSession::cmd_append(Command& c) {
     if (!message || !c.args.at_end()) return syntax_error(c.args);
     auto mailbox = store_.find_mailbox(user_->id, *name);
     if (!mailbox) return no("[TRYCREATE] Mailbox does not exist");
-    store::Uid uid = store_.append(mailbox->id, *message, flags, when.unix_seconds, keywords, when.offset_minutes);
+    store::Uid uid =
+        store_.append(mailbox->id, *message, flags.flags, when.unix_seconds, flags.keywords, when.offset_minutes);
     maild::log::info(connection_.id, "event=append mailbox=" + maild::log::sanitize(mailbox->name) +
                                          " uid=" + std::to_string(uid) + " size=" + std::to_string(message->size()));
     return ok("[APPENDUID " + std::to_string(mailbox->uidvalidity) + " " + std::to_string(uid) + "] APPEND completed");

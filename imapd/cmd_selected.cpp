@@ -82,28 +82,13 @@ ImapSession::Completion ImapSession::cmd_store(Command& c) {
     if (!c.args.keyword("FLAGS")) return bad("STORE expects FLAGS, +FLAGS or -FLAGS");
     bool silent = c.args.keyword(".SILENT");
     if (!c.args.space()) return syntax_error(c.args);
-    bool parenthesized = c.args.consume('(');
-    std::uint32_t flags = 0;
-    std::vector<std::string> keywords;
-    bool first = true;
-    while (parenthesized ? !c.args.consume(')') : !c.args.at_end()) {
-        if (!first && !c.args.space()) return syntax_error(c.args);
-        first = false;
-        auto flag = c.args.word(" ()");
-        if (!flag) return syntax_error(c.args);
-        if (auto bit = system_flag_bit(*flag)) {
-            flags |= *bit;
-        } else if (is_keyword(*flag)) {
-            keywords.push_back(*flag);
-        } else {
-            return bad("Invalid flag " + maild::log::sanitize(*flag, 40) + " (\\Recent cannot be stored)");
-        }
-    }
+    auto flags = read_flag_list(c.args, true);
+    if (!flags) return syntax_error(c.args);
     if (!c.args.at_end()) return bad("Extra arguments to STORE");
     if (view_->read_only()) return no("[READ-ONLY] Mailbox is read-only");
     std::vector<store::Uid> uids;
     for (auto seq : *seqs) uids.push_back(view_->at(seq).uid);
-    auto changed = store_.change_flags(view_->info().id, uids, change, flags, keywords);
+    auto changed = store_.change_flags(view_->info().id, uids, change, flags->flags, flags->keywords);
     for (const auto& info : changed) {
         view_->apply_flags(info);
         if (silent) continue;

@@ -44,6 +44,31 @@ bool is_keyword(std::string_view name) {
     return true;
 }
 
+std::optional<FlagSet> read_flag_list(CommandReader& reader, bool parentheses_optional) {
+    bool parenthesized = reader.consume('(');
+    if (!parenthesized && !parentheses_optional) {
+        reader.fail("Expected a parenthesized flag list");
+        return std::nullopt;
+    }
+    FlagSet set;
+    bool first = true;
+    while (parenthesized ? !reader.consume(')') : !reader.at_end()) {
+        if (!first && !reader.space()) return std::nullopt;
+        first = false;
+        auto flag = reader.word(" ()");
+        if (!flag) return std::nullopt;
+        if (auto bit = system_flag_bit(*flag)) {
+            set.flags |= *bit;
+        } else if (is_keyword(*flag)) {
+            set.keywords.push_back(*flag);
+        } else {
+            reader.fail("Invalid flag " + flag->substr(0, 40) + " (\\Recent and unknown \\flags cannot be set)");
+            return std::nullopt;
+        }
+    }
+    return set;
+}
+
 std::string flag_list(std::uint32_t flags, const std::vector<std::string>& keywords, bool recent) {
     std::string out = "(";
     auto add = [&out](std::string_view name) {

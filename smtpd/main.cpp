@@ -1,13 +1,9 @@
 // smtpd: the maild SMTP daemon. Runs in the foreground and logs to stderr (as systemd expects).
-#include <cstdio>
-#include <exception>
 
-#include "common/config.hpp"
+#include "common/daemon.hpp"
 #include "common/log.hpp"
-#include "common/privileges.hpp"
 #include "common/login_throttle.hpp"
 #include "common/server.hpp"
-#include "common/signals.hpp"
 #include "smtpd/daemon_options.hpp"
 #include "smtpd/smtp_session.hpp"
 #include "smtpd/store_mail_drop.hpp"
@@ -44,31 +40,14 @@ int run(int argc, const char* const argv[]) {
     smtp::SmtpSessionFactory factory(settings->smtp, mail_drop, &logins);
 
     maild::Server server(settings->server, factory);
-    maild::SignalWatcher signals([&server](int sig) {
-        maild::log::info(0, "event=signal signal=" + std::to_string(sig) + " action=shutdown");
-        server.stop();
-    });
-    server.bind();
-    maild::drop_privileges(settings->run_as_user, settings->run_as_group);  // before serving anyone
-    maild::log::info(0, "event=ready store=" + settings->store_path.string() + " hostname=" + settings->smtp.hostname +
-                            " version=" MAILD_VERSION);
-    bool clean = server.run();
-    maild::log::info(0, clean ? "event=stopped" : "event=stopped sessions_abandoned=true");
-    if (!clean) std::_Exit(0);  // detached sessions still hold references into this frame
+    maild::serve_until_signalled(
+        server, settings->run_as_user, settings->run_as_group,
+        "store=" + settings->store_path.string() + " hostname=" + settings->smtp.hostname + " version=" MAILD_VERSION);
     return 0;
 }
 
 }  // namespace
 
 int main(int argc, char* argv[]) {
-    try {
-        return run(argc, argv);
-    } catch (const maild::config::ConfigError& e) {
-        std::fprintf(stderr, "smtpd: %s\n", e.what());
-        return 2;
-    } catch (const std::exception& e) {
-        // Start-up failures (port in use, missing store) end here, with a message that says why.
-        std::fprintf(stderr, "smtpd: %s\n", e.what());
-        return 1;
-    }
+    return maild::run_daemon_main("smtpd", [&] { return run(argc, argv); });
 }
