@@ -44,6 +44,8 @@ public:
     std::size_t discard_buffered();
     /// True while in the middle of a command (e.g. waiting for literal bytes).
     bool mid_command() const { return mode_ != Mode::line || !command_.empty(); }
+    /// True when bytes of an unfinished line are buffered.
+    bool has_partial_line() const { return buffer_.size() > start_; }
 
 private:
     enum class Mode { line, literal, skip_literal, skip_line };

@@ -40,7 +40,8 @@ std::optional<DaemonSettings> load_settings(int argc, const char* const argv[]) 
     DaemonSettings s;
     if (vm.count("user")) s.run_as_user = vm["user"].as<std::string>();
     if (vm.count("group")) s.run_as_group = vm["group"].as<std::string>();
-    s.server = maild::config::read_server_options(vm, {"imap"});  // IANA ALPN id "imap" (RFC 2595); SMTP has none registered
+    s.server =
+        maild::config::read_server_options(vm, {"imap"});  // IANA ALPN id "imap" (RFC 2595); SMTP has none registered
     s.imap.plaintext_auth = maild::config::read_plaintext_auth(vm);
     s.imap.max_auth_failures = maild::config::positive_count(vm, "max-auth-failures");
     store::StoreSettings store_settings = store::read_store_settings(vm);

@@ -108,9 +108,10 @@ void ImapSession::feed(std::string_view bytes) {
     framer_.append(bytes);
     while (!closing_ && !starttls_requested_) {
         auto framed = framer_.next();
-        if (framed.event == CommandFramer::Event::need_more) return;
+        if (framed.event == CommandFramer::Event::need_more) break;
         handle_framed(framed);
     }
+    deadline_.update(framer_.mid_command() || framer_.has_partial_line());
 }
 
 void ImapSession::handle_framed(const CommandFramer::Result& framed) {

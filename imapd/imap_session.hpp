@@ -13,6 +13,7 @@
 #include <string>
 #include <utility>
 
+#include "common/input_deadline.hpp"
 #include "common/session.hpp"
 #include "common/unique_fd.hpp"
 #include "imapd/command_framer.hpp"
@@ -40,7 +41,8 @@ public:
     void feed(std::string_view bytes) override;
     std::string take_output() override;
     bool wants_close() const override { return closing_; }
-    std::chrono::milliseconds read_timeout() const override { return config_.autologout; }
+    /// The autologout timer; a half-sent command must be finished within it (not per byte).
+    std::chrono::milliseconds read_timeout() const override { return deadline_.remaining(config_.autologout); }
     void on_timeout() override;
     void on_shutdown() override;
     int wake_fd() const override { return wake_fd_.get(); }
@@ -140,6 +142,7 @@ private:
     maild::UniqueFd wake_fd_;
 
     CommandFramer framer_;
+    maild::InputDeadline deadline_;
     std::string output_;
     State state_ = State::not_authenticated;
     bool closing_ = false;

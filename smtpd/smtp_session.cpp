@@ -83,6 +83,7 @@ void SmtpSession::feed(std::string_view bytes) {
             bytes = leftover;
         }
     }
+    deadline_.update(!data_ && lines_.buffered() > 0);
 }
 
 void SmtpSession::process_lines() {

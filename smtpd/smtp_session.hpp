@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/input_deadline.hpp"
 #include "common/line_buffer.hpp"
 #include "common/session.hpp"
 #include "smtpd/data_receiver.hpp"
@@ -36,7 +37,8 @@ public:
     void feed(std::string_view bytes) override;
     std::string take_output() override;
     bool wants_close() const override { return closing_; }
-    std::chrono::milliseconds read_timeout() const override { return config_.command_timeout; }
+    /// The command timeout; a half-sent command line must be finished within it (not per byte).
+    std::chrono::milliseconds read_timeout() const override { return deadline_.remaining(config_.command_timeout); }
     void on_timeout() override;
     void on_shutdown() override;
     void on_disconnect() override;
@@ -104,6 +106,7 @@ private:
     std::optional<DataReceiver> data_;
 
     LoginChecker* logins_;
+    maild::InputDeadline deadline_;
     bool tls_ = false;
     bool starttls_requested_ = false;
     /// The account that authenticated (AUTH), empty if none.
