@@ -346,6 +346,35 @@ class Isolation(ImapTest):
         bob = self.imap("bob@example.test")
         self.assertEqual(self.ok(bob.select("INBOX")), [b"1"])
 
+    def test_no_mailbox_name_reaches_another_user(self):
+        self.deliver(to="bob@example.test", subject="secret for bob")
+        alice = self.imap("alice@example.test")
+        self.deliver(to="alice@example.test", subject="alice's own")
+        names = ["../bob@example.test/INBOX", "bob@example.test/INBOX", "%", "*", '"', "INBOX'; DROP TABLE users; --",
+                 "INBOX\\..\\..", "x" * 5000, "INBOX/../../bob", "~bob/INBOX", "#shared/INBOX", "/INBOX"]
+        for name in names:
+            quoted = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            for command in (lambda: alice.select(quoted), lambda: alice.status(quoted, "(MESSAGES)"),
+                            lambda: alice.append(quoted, None, None, b"Subject: x\r\n\r\ny\r\n")):
+                try:
+                    typ, _ = command()
+                except imaplib.IMAP4.error:
+                    typ = "BAD"
+                self.assertNotEqual(typ, "OK", name[:40])
+        self.ok(alice.select("INBOX"))
+        for name in names:
+            quoted = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            try:
+                typ, _ = alice.copy("1", quoted)
+            except imaplib.IMAP4.error:
+                typ = "BAD"
+            self.assertNotEqual(typ, "OK", name[:40])
+        typ, listing = alice.list('""', "*")
+        self.assertFalse(any(b"bob" in line for line in listing))
+        bob = self.imap("bob@example.test")
+        self.assertEqual(self.ok(bob.select("INBOX")), [b"1"])  # bob's mailbox untouched
+        self.assertEqual(len(self.store.messages("bob@example.test")), 1)
+
 
 class Persistence(ImapTest):
     def test_uids_are_never_reused_across_a_restart(self):
