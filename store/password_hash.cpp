@@ -3,7 +3,10 @@
 #include <crypt.h>
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <memory>
+#include <semaphore>
+#include <thread>
 
 #include "store/mail_store.hpp"
 
@@ -11,8 +14,20 @@ namespace store {
 
 namespace {
 
+/// yescrypt is memory-hard: each hash briefly takes ~16 MiB. A thousand simultaneous logins must
+/// not mean 16 GiB, so at most a few hashes run at once (they are CPU-bound anyway); the others
+/// wait their turn.
+std::counting_semaphore<>& hashing_slots() {
+    static std::counting_semaphore<> slots(std::max(2u, std::thread::hardware_concurrency()));
+    return slots;
+}
+
 /// crypt_data is ~32 KiB: on the heap, one per call, so hashing is thread-safe without locks.
 std::string crypt_with(std::string_view password, const std::string& setting) {
+    hashing_slots().acquire();
+    struct Release {
+        ~Release() { hashing_slots().release(); }
+    } release;
     auto data = std::make_unique<crypt_data>();
     std::string pw(password);
     const char* result = crypt_r(pw.c_str(), setting.c_str(), data.get());
