@@ -59,20 +59,32 @@ std::unique_ptr<sqlite::Database> MailStore::Impl::connect(bool create) const {
 }
 
 MailStore::Impl::Reader::Reader(const Impl& impl) : impl_(impl) {
-    {
-        std::lock_guard lock(impl_.pool_mutex);
-        if (!impl_.idle_readers.empty()) {
-            db_ = std::move(impl_.idle_readers.back());
-            impl_.idle_readers.pop_back();
-        }
+    std::unique_lock lock(impl_.pool_mutex);
+    impl_.reader_returned.wait(lock,
+                               [this] { return !impl_.idle_readers.empty() || impl_.open_readers < max_readers; });
+    if (!impl_.idle_readers.empty()) {
+        db_ = std::move(impl_.idle_readers.back());
+        impl_.idle_readers.pop_back();
+        return;
     }
-    if (!db_) db_ = impl_.connect(false);
+    ++impl_.open_readers;  // reserve the slot, then open without holding the lock
+    lock.unlock();
+    try {
+        db_ = impl_.connect(false);
+    } catch (...) {
+        std::lock_guard relock(impl_.pool_mutex);
+        --impl_.open_readers;
+        impl_.reader_returned.notify_one();
+        throw;
+    }
 }
 
 MailStore::Impl::Reader::~Reader() {
-    constexpr std::size_t max_idle_readers = 8;
-    std::lock_guard lock(impl_.pool_mutex);
-    if (impl_.idle_readers.size() < max_idle_readers) impl_.idle_readers.push_back(std::move(db_));
+    {
+        std::lock_guard lock(impl_.pool_mutex);
+        impl_.idle_readers.push_back(std::move(db_));
+    }
+    impl_.reader_returned.notify_one();
 }
 
 MailStore::MailStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -1,6 +1,7 @@
 // MailStore's private parts, shared by the files that implement it (users, mailboxes, messages).
 #pragma once
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -17,8 +18,13 @@ struct MailStore::Impl {
     std::mutex write_mutex;
     std::unique_ptr<sqlite::Database> writer;  // guarded by write_mutex
 
+    /// At most this many read connections exist; a reader beyond them waits for one to come back.
+    /// Bounds memory (each has a page cache) and descriptors however many sessions read at once.
+    static constexpr std::size_t max_readers = 16;
     mutable std::mutex pool_mutex;
+    mutable std::condition_variable reader_returned;
     mutable std::vector<std::unique_ptr<sqlite::Database>> idle_readers;  // guarded by pool_mutex
+    mutable std::size_t open_readers = 0;                                 // guarded by pool_mutex
 
     /// A connection configured for this store (busy timeout, foreign keys, synchronous=FULL).
     std::unique_ptr<sqlite::Database> connect(bool create) const;
