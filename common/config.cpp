@@ -80,6 +80,8 @@ void add_server_options(po::options_description& options, std::uint16_t default_
         "this server's name in greetings and trace headers")(
         "max-connections", po::value<std::size_t>()->default_value(1000)->value_name("N"),
         "simultaneous client connections; past it clients are told to try later")(
+        "listen-backlog", po::value<std::size_t>()->default_value(1024)->value_name("N"),
+        "connections the kernel queues before they are accepted (capped by net.core.somaxconn)")(
         "write-timeout", po::value<long>()->default_value(300)->value_name("SECONDS"),
         "give up on a client that does not read our replies for this long")(
         "shutdown-timeout", po::value<long>()->default_value(10)->value_name("SECONDS"),

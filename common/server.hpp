@@ -54,7 +54,7 @@ struct ServerOptions {
     std::chrono::milliseconds write_timeout{std::chrono::minutes(5)};
     std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(10)};
     std::size_t thread_stack_bytes = 256 * 1024;
-    int listen_backlog = 128;
+    int listen_backlog = 1024;
 };
 
 class Server {

@@ -2,6 +2,8 @@
 
 #include "common/log.hpp"
 
+#include <algorithm>
+
 namespace maild::config {
 
 std::size_t positive_count(const po::variables_map& vm, const std::string& name) {
@@ -19,6 +21,7 @@ ServerOptions read_server_options(const po::variables_map& vm, std::vector<std::
     server.listen_addresses = vm["listen"].as<std::vector<std::string>>();
     server.port = vm["port"].as<std::uint16_t>();
     server.max_connections = positive_count(vm, "max-connections");
+    server.listen_backlog = static_cast<int>(std::min<std::size_t>(positive_count(vm, "listen-backlog"), 65535));
     server.write_timeout = seconds_option(vm, "write-timeout");
     server.shutdown_timeout = seconds_option(vm, "shutdown-timeout");
     server.thread_stack_bytes = positive_count(vm, "thread-stack-size") * 1024;

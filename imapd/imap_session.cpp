@@ -229,6 +229,10 @@ ImapSession::Completion ImapSession::store_failure(const std::exception& e, std:
         case Kind::already_exists: return no("[ALREADYEXISTS] " + std::string(e.what()));
         case Kind::invalid:
         case Kind::has_children: return no("[CANNOT] " + std::string(e.what()));
+        case Kind::no_space:  // as Dovecot answers ENOSPC: the client may retry once space is freed
+            maild::log::error(connection_.id, "event=store-full command=" + std::string(doing) + " error=\"" +
+                                                  maild::log::sanitize(e.what()) + "\"");
+            return no("[OVERQUOTA] Not enough disk space");
         default:
             maild::log::error(connection_.id, "event=store-error command=" + std::string(doing) + " error=\"" +
                                                   maild::log::sanitize(e.what()) + "\"");
