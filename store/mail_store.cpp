@@ -58,6 +58,13 @@ std::unique_ptr<sqlite::Database> MailStore::Impl::connect(bool create) const {
     return db;
 }
 
+void MailStore::Impl::run_write_transaction(const std::function<void(sqlite::Database&)>& batch) {
+    Writer writer(*this);
+    sqlite::Transaction transaction(writer.db(), sqlite::Transaction::Mode::write);
+    batch(writer.db());
+    transaction.commit();  // synchronous=FULL: on disk when this returns
+}
+
 MailStore::Impl::Reader::Reader(const Impl& impl) : impl_(impl) {
     std::unique_lock lock(impl_.pool_mutex);
     impl_.reader_returned.wait(lock,

@@ -4,8 +4,10 @@
 // by every thread of a process (all members are thread-safe), and several processes (smtpd, imapd,
 // mailctl) may open the same file at once: the file is in WAL mode with a busy timeout, writes go
 // through one write connection per process guarded by a mutex, reads use a small pool of read
-// connections. Every write is one transaction, committed with synchronous=FULL (fsync) before the
-// call returns: a call that returned has its effect on disk, a call that threw left no trace.
+// connections. Every write is committed with synchronous=FULL (fsync) before the call returns: a
+// call that returned has its effect on disk, a call that threw left no trace. Deliveries and
+// appends made at the same time by several threads share one transaction (group commit), so one
+// fsync covers them all.
 //
 // Errors: misuse by an administrator (unknown user, duplicate user, bad mailbox name) throws
 // StoreError with a Kind saying which; I/O and SQLite failures throw StoreError with

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <vector>
 
+#include "store/group_commit.hpp"
 #include "store/mail_store.hpp"
 #include "store/sqlite.hpp"
 
@@ -17,6 +18,12 @@ struct MailStore::Impl {
 
     std::mutex write_mutex;
     std::unique_ptr<sqlite::Database> writer;  // guarded by write_mutex
+
+    /// Deliveries and appends arriving together share one transaction and one fsync.
+    static constexpr std::size_t max_group_commit = 256;
+    GroupCommit group_commit{[this](const auto& batch) { run_write_transaction(batch); }, max_group_commit};
+    /// Locks the write connection, runs batch in a write transaction and commits it.
+    void run_write_transaction(const std::function<void(sqlite::Database&)>& batch);
 
     /// At most this many read connections exist; a reader beyond them waits for one to come back.
     /// Bounds memory (each has a page cache) and descriptors however many sessions read at once.

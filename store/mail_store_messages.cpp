@@ -88,21 +88,21 @@ Delivery MailStore::deliver(std::string_view raw, std::span<const UserId> recipi
     if (users.empty()) throw StoreError(Kind::invalid, "a delivery needs at least one recipient");
     auto structure = build_structure(impl_->options, raw);  // parsing happens outside the write lock
 
-    Impl::Writer writer(*impl_);
-    auto& db = writer.db();
-    sqlite::Transaction transaction(db, sqlite::Transaction::Mode::write);
     Delivery delivery;
-    delivery.message = insert_message(db, raw, structure);
-    std::uint64_t modseq = detail::next_modseq(db);
-    for (UserId user : users) {
-        auto inbox = detail::mailbox_id(db, user, "INBOX");
-        if (!inbox) throw StoreError(Kind::not_found, "user " + std::to_string(user) + " has no INBOX");
-        Uid uid = detail::reserve_uids(db, *inbox, 1);
-        insert_entry(db, *inbox, uid, delivery.message, 0, "", internal_date, 0, modseq);
-        detail::touch_mailbox(db, *inbox, modseq);
-        delivery.copies.push_back(DeliveredCopy{user, *inbox, uid});
-    }
-    transaction.commit();  // synchronous=FULL: on disk when this returns
+    impl_->group_commit.run([&](sqlite::Database& db) {
+        Delivery stored;
+        stored.message = insert_message(db, raw, structure);
+        std::uint64_t modseq = detail::next_modseq(db);
+        for (UserId user : users) {
+            auto inbox = detail::mailbox_id(db, user, "INBOX");
+            if (!inbox) throw StoreError(Kind::not_found, "user " + std::to_string(user) + " has no INBOX");
+            Uid uid = detail::reserve_uids(db, *inbox, 1);
+            insert_entry(db, *inbox, uid, stored.message, 0, "", internal_date, 0, modseq);
+            detail::touch_mailbox(db, *inbox, modseq);
+            stored.copies.push_back(DeliveredCopy{user, *inbox, uid});
+        }
+        delivery = std::move(stored);
+    });  // durably committed (with whatever else arrived meanwhile) when this returns
     return delivery;
 }
 
@@ -110,15 +110,16 @@ Uid MailStore::append(MailboxId mailbox, std::string_view raw, std::uint32_t fla
                       const std::vector<std::string>& keywords, std::int32_t date_offset_minutes) {
     auto structure = build_structure(impl_->options, raw);
     std::string stored_keywords = detail::join_keywords(combine_keywords({}, keywords, FlagChange::add));
-    Impl::Writer writer(*impl_);
-    auto& db = writer.db();
-    sqlite::Transaction transaction(db, sqlite::Transaction::Mode::write);
-    Uid uid = detail::reserve_uids(db, mailbox, 1);
-    MessageId message = insert_message(db, raw, structure);
-    std::uint64_t modseq = detail::next_modseq(db);
-    insert_entry(db, mailbox, uid, message, flags, stored_keywords, internal_date, date_offset_minutes, modseq);
-    detail::touch_mailbox(db, mailbox, modseq);
-    transaction.commit();
+    Uid uid = 0;
+    impl_->group_commit.run([&](sqlite::Database& db) {
+        Uid reserved = detail::reserve_uids(db, mailbox, 1);
+        MessageId message = insert_message(db, raw, structure);
+        std::uint64_t modseq = detail::next_modseq(db);
+        insert_entry(db, mailbox, reserved, message, flags, stored_keywords, internal_date, date_offset_minutes,
+                     modseq);
+        detail::touch_mailbox(db, mailbox, modseq);
+        uid = reserved;
+    });  // durably committed when this returns
     return uid;
 }
 

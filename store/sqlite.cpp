@@ -89,6 +89,19 @@ std::string Statement::blob(int column) const {
     return data ? std::string(data, static_cast<std::size_t>(size)) : std::string();
 }
 
+Savepoint::Savepoint(Database& db) : db_(db) { db_.exec("SAVEPOINT piece"); }
+
+Savepoint::~Savepoint() {
+    if (!open_) return;
+    sqlite3_exec(db_.get(), "ROLLBACK TO piece", nullptr, nullptr, nullptr);
+    sqlite3_exec(db_.get(), "RELEASE piece", nullptr, nullptr, nullptr);
+}
+
+void Savepoint::release() {
+    db_.exec("RELEASE piece");
+    open_ = false;
+}
+
 Transaction::Transaction(Database& db, Mode mode) : db_(db) {
     db_.exec(mode == Mode::write ? "BEGIN IMMEDIATE" : "BEGIN");
 }

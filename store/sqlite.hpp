@@ -71,6 +71,20 @@ private:
     std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
 };
 
+/// SAVEPOINT inside a transaction; rolls back to it on destruction unless released.
+class Savepoint {
+public:
+    explicit Savepoint(Database& db);
+    Savepoint(const Savepoint&) = delete;
+    Savepoint& operator=(const Savepoint&) = delete;
+    ~Savepoint();
+    void release();
+
+private:
+    Database& db_;
+    bool open_ = true;
+};
+
 /// BEGIN IMMEDIATE (write) or BEGIN (read); rolls back on destruction unless committed.
 class Transaction {
 public:
