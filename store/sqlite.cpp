@@ -1,5 +1,7 @@
 #include "store/sqlite.hpp"
 
+#include <mutex>
+
 namespace store::sqlite {
 
 void fail(sqlite3* db, int code, std::string_view doing) {
@@ -16,6 +18,10 @@ void fail(sqlite3* db, int code, std::string_view doing) {
 }
 
 Database::Database(const std::filesystem::path& path, bool create) {
+    // SQLite's allocation statistics take a process-wide mutex on every malloc: with many
+    // session threads that lock is contended, and we never read the statistics.
+    static std::once_flag configured;
+    std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
     sqlite3* raw = nullptr;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
@@ -30,11 +36,39 @@ void Database::exec(std::string_view sql) {
     if (rc != SQLITE_OK) fail(db_.get(), rc, "executing " + text.substr(0, 60));
 }
 
-Statement::Statement(const Database& db, std::string_view sql) : db_(db.get()) {
+void Database::run(std::string_view sql) {
+    Statement s(*this, sql);
+    while (s.step()) {
+    }
+}
+
+Database::CompiledStatement Database::borrow(std::string_view sql) const {
+    if (auto it = idle_statements_.find(std::string(sql)); it != idle_statements_.end()) {
+        CompiledStatement stmt = std::move(it->second);
+        idle_statements_.erase(it);
+        return stmt;
+    }
     sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
-    stmt_.reset(raw);
-    if (rc != SQLITE_OK) fail(db_, rc, "preparing " + std::string(sql.substr(0, 60)));
+    int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw,
+                                nullptr);
+    CompiledStatement stmt(raw);
+    if (rc != SQLITE_OK) fail(db_.get(), rc, "preparing " + std::string(sql.substr(0, 60)));
+    return stmt;
+}
+
+void Database::give_back(std::string sql, CompiledStatement stmt) const {
+    if (idle_statements_.size() >= max_cached_statements) return;  // finalized instead
+    idle_statements_.try_emplace(std::move(sql), std::move(stmt));
+}
+
+Statement::Statement(const Database& db, std::string_view sql)
+    : owner_(&db), db_(db.get()), sql_(sql), stmt_(db.borrow(sql)) {}
+
+Statement::~Statement() {
+    if (!stmt_) return;  // moved from
+    sqlite3_reset(stmt_.get());
+    sqlite3_clear_bindings(stmt_.get());
+    owner_->give_back(std::move(sql_), std::move(stmt_));
 }
 
 Statement& Statement::bind(int index, std::int64_t value) {
@@ -89,7 +123,7 @@ std::string Statement::blob(int column) const {
     return data ? std::string(data, static_cast<std::size_t>(size)) : std::string();
 }
 
-Savepoint::Savepoint(Database& db) : db_(db) { db_.exec("SAVEPOINT piece"); }
+Savepoint::Savepoint(Database& db) : db_(db) { db_.run("SAVEPOINT piece"); }
 
 Savepoint::~Savepoint() {
     if (!open_) return;
@@ -98,12 +132,12 @@ Savepoint::~Savepoint() {
 }
 
 void Savepoint::release() {
-    db_.exec("RELEASE piece");
+    db_.run("RELEASE piece");
     open_ = false;
 }
 
 Transaction::Transaction(Database& db, Mode mode) : db_(db) {
-    db_.exec(mode == Mode::write ? "BEGIN IMMEDIATE" : "BEGIN");
+    db_.run(mode == Mode::write ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 
 Transaction::~Transaction() {
@@ -111,7 +145,7 @@ Transaction::~Transaction() {
 }
 
 void Transaction::commit() {
-    db_.exec("COMMIT");
+    db_.run("COMMIT");
     open_ = false;
 }
 

@@ -1,6 +1,9 @@
 // RAII over the SQLite C API: a connection, a prepared statement, a transaction. Every SQLite
 // error becomes a store::StoreError whose kind says what the caller can do about it.
 // Used only inside store/; not thread-safe by itself (MailStore serialises access).
+//
+// Statements are compiled once per connection: a Statement borrows the connection's compiled copy
+// of its SQL text (compiling it the first time) and hands it back, reset, when it goes away.
 #pragma once
 
 #include <sqlite3.h>
@@ -11,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "store/mail_store.hpp"
 
@@ -28,22 +32,39 @@ public:
     Database& operator=(Database&&) noexcept = default;
 
     sqlite3* get() const { return db_.get(); }
-    /// Runs SQL without results (pragmas, DDL). Throws StoreError.
+    /// Runs SQL without results (pragmas, DDL; several statements allowed). Throws StoreError.
     void exec(std::string_view sql);
+    /// Runs one statement without results through the statement cache (BEGIN, COMMIT, ...).
+    void run(std::string_view sql);
     std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_.get()); }
     int changes() const { return sqlite3_changes(db_.get()); }
 
 private:
+    friend class Statement;
     struct Closer {
         void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
     };
+    struct Finalizer {
+        void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+    };
+    using CompiledStatement = std::unique_ptr<sqlite3_stmt, Finalizer>;
+    /// A compiled statement for sql: the cached one if idle, else a newly compiled one.
+    CompiledStatement borrow(std::string_view sql) const;
+    /// Keeps a statement (already reset) for the next use of the same SQL.
+    void give_back(std::string sql, CompiledStatement stmt) const;
+
+    static constexpr std::size_t max_cached_statements = 256;
     std::unique_ptr<sqlite3, Closer> db_;
+    // Declared after db_: destroyed (finalized) before the connection closes.
+    mutable std::unordered_map<std::string, CompiledStatement> idle_statements_;
 };
 
 class Statement {
 public:
     Statement(const Database& db, std::string_view sql);
     Statement(Statement&&) noexcept = default;
+    Statement& operator=(Statement&&) = delete;
+    ~Statement();
 
     /// Parameters are numbered from 1, as in SQL "?1".
     Statement& bind(int index, std::int64_t value);
@@ -64,11 +85,10 @@ public:
     bool is_null(int column) const { return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL; }
 
 private:
-    struct Finalizer {
-        void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
-    };
+    const Database* owner_;
     sqlite3* db_;
-    std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
+    std::string sql_;
+    Database::CompiledStatement stmt_;
 };
 
 /// SAVEPOINT inside a transaction; rolls back to it on destruction unless released.
