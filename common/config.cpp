@@ -88,6 +88,8 @@ void add_server_options(po::options_description& options, std::uint16_t default_
         "on SIGTERM, wait this long for sessions to end before exiting")(
         "thread-stack-size", po::value<std::size_t>()->default_value(256)->value_name("KIB"),
         "stack size of each connection thread, in KiB")(
+        "spare-threads", po::value<std::size_t>()->default_value(32)->value_name("N"),
+        "connection threads kept waiting for the next connection (each exits after 10 s unused)")(
         "log-level", po::value<std::string>()->default_value("info")->value_name("LEVEL"),
         "debug, info, warn or error");
     // clang-format off

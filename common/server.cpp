@@ -1,7 +1,6 @@
 #include "common/server.hpp"
 
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 
@@ -92,8 +91,9 @@ const char* drive_session(ConnectionTask& task) {
     return "closed-by-server";
 }
 
-void* connection_thread(void* arg) {
-    std::unique_ptr<ConnectionTask> task(static_cast<ConnectionTask*>(arg));
+/// Serves one connection on the calling thread; releases the task before the last touch of
+/// shared state (the registry), after which the server may be gone.
+void run_connection(std::shared_ptr<ConnectionTask>& task) {
     const auto started = std::chrono::steady_clock::now();
     const char* reason = "internal-error";
     try {
@@ -109,7 +109,6 @@ void* connection_thread(void* arg) {
     ConnectionRegistry& registry = task->registry;
     task.reset();
     registry.remove();  // last touch of shared state
-    return nullptr;
 }
 
 }  // namespace
@@ -118,14 +117,16 @@ Server::Server(ServerOptions options, SessionFactory& factory)
     : options_(std::move(options)),
       factory_(factory),
       stop_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
-      registry_(options_.max_connections) {
+      registry_(options_.max_connections),
+      threads_(std::make_shared<ConnectionThreads>(options_.thread_stack_bytes, options_.spare_threads,
+                                                   std::chrono::seconds(10))) {
     if (!stop_fd_) throw std::system_error(errno, std::generic_category(), "eventfd");
     // A peer that vanishes must cost only its connection: writes (ours, and OpenSSL's, which
     // uses write(2) without MSG_NOSIGNAL) then fail with EPIPE instead of killing the process.
     ::signal(SIGPIPE, SIG_IGN);
 }
 
-Server::~Server() = default;
+Server::~Server() { threads_->stop(); }
 
 void Server::bind() {
     listeners_.clear();
@@ -188,6 +189,7 @@ bool Server::run() {
     std::size_t live = registry_.live();
     log::info(0, "event=shutdown open_sessions=" + std::to_string(live));
     bool clean = registry_.wait_until_empty(options_.shutdown_timeout);
+    threads_->stop();
     if (!clean) {
         log::warn(0, "event=shutdown-timeout open_sessions=" + std::to_string(registry_.live()));
     }
@@ -234,22 +236,14 @@ void Server::serve(net::Accepted accepted, const ListenerSpec& spec) {
     log::info(info.id,
               "event=connect " + peer + " local=" + info.local_address + ":" + std::to_string(info.local_port));
 
-    auto task = std::make_unique<ConnectionTask>(ConnectionTask{
+    auto task = std::make_shared<ConnectionTask>(ConnectionTask{
         factory_, spec.mode, registry_, options_, stop_fd_.get(), std::move(info), std::move(accepted.fd)});
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, options_.thread_stack_bytes);
-    pthread_t thread;
-    int rc = pthread_create(&thread, &attr, connection_thread, task.get());
-    pthread_attr_destroy(&attr);
-    if (rc != 0) {
+    int rc = threads_->run([job = task]() mutable { run_connection(job); });
+    if (rc != 0) {  // the job did not run: the connection is still ours
         log::error(task->info.id, std::string("event=thread-create-failed error=\"") + std::strerror(rc) + "\"");
         SocketStream(std::move(task->fd), -1).write_best_effort(factory_.busy_reply());
         registry_.remove();
-        return;
     }
-    task.release();  // the thread owns it now (connection_thread re-wraps it in a unique_ptr)
 }
 
 }  // namespace maild

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/connection_registry.hpp"
+#include "common/connection_threads.hpp"
 #include "common/net.hpp"
 #include "common/session.hpp"
 #include "common/tls.hpp"
@@ -54,6 +55,8 @@ struct ServerOptions {
     std::chrono::milliseconds write_timeout{std::chrono::minutes(5)};
     std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(10)};
     std::size_t thread_stack_bytes = 256 * 1024;
+    /// Threads kept waiting for the next connection after theirs ended (each exits after 10 s).
+    std::size_t spare_threads = 32;
     int listen_backlog = 1024;
 };
 
@@ -90,6 +93,7 @@ private:
     std::atomic<bool> stopping_{false};
     std::atomic<std::uint64_t> next_connection_id_{1};
     ConnectionRegistry registry_;
+    std::shared_ptr<ConnectionThreads> threads_;
 };
 
 }  // namespace maild

@@ -25,6 +25,7 @@ ServerOptions read_server_options(const po::variables_map& vm, std::vector<std::
     server.write_timeout = seconds_option(vm, "write-timeout");
     server.shutdown_timeout = seconds_option(vm, "shutdown-timeout");
     server.thread_stack_bytes = positive_count(vm, "thread-stack-size") * 1024;
+    server.spare_threads = vm["spare-threads"].as<std::size_t>();
     if (server.thread_stack_bytes < 64 * 1024) throw ConfigError("--thread-stack-size must be at least 64 (KiB)");
     if (vm.count("listener")) {
         for (const auto& text : vm["listener"].as<std::vector<std::string>>()) {
