@@ -133,9 +133,9 @@ void MailStore::rename_mailbox(UserId user, std::string_view from_name, std::str
             Uid first = detail::reserve_uids(db, to_id, n);
             sqlite::Statement copy(db,
                                    "INSERT INTO mailbox_messages (mailbox_id, uid, message_id, flags, keywords,"
-                                   " internal_date, date_offset, modseq)"
+                                   " internal_date, date_offset, modseq, size)"
                                    " SELECT ?2, ?3 - 1 + row_number() OVER (ORDER BY uid), message_id, flags, keywords,"
-                                   " internal_date, date_offset, ?4 FROM mailbox_messages WHERE mailbox_id = ?1");
+                                   " internal_date, date_offset, ?4, size FROM mailbox_messages WHERE mailbox_id = ?1");
             copy.bind(1, *from_id).bind(2, to_id).bind(3, static_cast<std::int64_t>(first));
             copy.bind(4, static_cast<std::int64_t>(modseq)).run();
             sqlite::Statement clear(db, "DELETE FROM mailbox_messages WHERE mailbox_id = ?1");

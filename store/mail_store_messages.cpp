@@ -31,13 +31,15 @@ MessageId insert_message(sqlite::Database& db, std::string_view raw, const std::
     return db.last_insert_rowid();
 }
 
-void insert_entry(sqlite::Database& db, MailboxId mailbox, Uid uid, MessageId message, std::uint32_t flags,
-                  std::string_view keywords, std::int64_t internal_date, std::int32_t offset, std::uint64_t modseq) {
+void insert_entry(sqlite::Database& db, MailboxId mailbox, Uid uid, MessageId message, std::int64_t size,
+                  std::uint32_t flags, std::string_view keywords, std::int64_t internal_date, std::int32_t offset,
+                  std::uint64_t modseq) {
     sqlite::Statement s(db,
                         "INSERT INTO mailbox_messages (mailbox_id, uid, message_id, flags, keywords, internal_date,"
-                        " date_offset, modseq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+                        " date_offset, modseq, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     s.bind(1, mailbox).bind(2, static_cast<std::int64_t>(uid)).bind(3, message).bind(4, flags & system_flags_mask);
-    s.bind(5, keywords).bind(6, internal_date).bind(7, offset).bind(8, static_cast<std::int64_t>(modseq)).run();
+    s.bind(5, keywords).bind(6, internal_date).bind(7, offset).bind(8, static_cast<std::int64_t>(modseq));
+    s.bind(9, size).run();
 }
 
 bool same_keyword(std::string_view a, std::string_view b) {
@@ -76,8 +78,8 @@ MessageInfo entry_from_row(const sqlite::Statement& s) {
 }
 
 constexpr const char* entry_columns =
-    "SELECT e.uid, e.message_id, e.flags, e.keywords, e.internal_date, e.date_offset, m.size, e.modseq"
-    " FROM mailbox_messages e JOIN messages m ON m.id = e.message_id ";
+    "SELECT e.uid, e.message_id, e.flags, e.keywords, e.internal_date, e.date_offset, e.size, e.modseq"
+    " FROM mailbox_messages e ";
 
 }  // namespace
 
@@ -97,7 +99,8 @@ Delivery MailStore::deliver(std::string_view raw, std::span<const UserId> recipi
             auto inbox = detail::mailbox_id(db, user, "INBOX");
             if (!inbox) throw StoreError(Kind::not_found, "user " + std::to_string(user) + " has no INBOX");
             Uid uid = detail::reserve_uids(db, *inbox, 1);
-            insert_entry(db, *inbox, uid, stored.message, 0, "", internal_date, 0, modseq);
+            insert_entry(db, *inbox, uid, stored.message, static_cast<std::int64_t>(raw.size()), 0, "", internal_date,
+                         0, modseq);
             detail::touch_mailbox(db, *inbox, modseq);
             stored.copies.push_back(DeliveredCopy{user, *inbox, uid});
         }
@@ -115,8 +118,8 @@ Uid MailStore::append(MailboxId mailbox, std::string_view raw, std::uint32_t fla
         Uid reserved = detail::reserve_uids(db, mailbox, 1);
         MessageId message = insert_message(db, raw, structure);
         std::uint64_t modseq = detail::next_modseq(db);
-        insert_entry(db, mailbox, reserved, message, flags, stored_keywords, internal_date, date_offset_minutes,
-                     modseq);
+        insert_entry(db, mailbox, reserved, message, static_cast<std::int64_t>(raw.size()), flags, stored_keywords,
+                     internal_date, date_offset_minutes, modseq);
         detail::touch_mailbox(db, mailbox, modseq);
         uid = reserved;
     });  // durably committed when this returns
@@ -227,7 +230,8 @@ std::vector<UidPair> MailStore::copy_messages(MailboxId source, std::span<const 
     Uid next = detail::reserve_uids(db, destination, static_cast<std::uint32_t>(found.size()));
     sqlite::Statement remove(db, "DELETE FROM mailbox_messages WHERE mailbox_id = ?1 AND uid = ?2");
     for (const auto& info : found) {
-        insert_entry(db, destination, next, info.message_id, info.flags, detail::join_keywords(info.keywords),
+        insert_entry(db, destination, next, info.message_id, static_cast<std::int64_t>(info.size), info.flags,
+                     detail::join_keywords(info.keywords),
                      info.internal_date, info.internal_date_offset, modseq);
         pairs.push_back(UidPair{info.uid, next++});
         if (move) {

@@ -73,6 +73,12 @@ constexpr const char* migration_steps[] = {
         DELETE FROM messages WHERE id = OLD.message_id;
     END;
     )sql",
+    // 1 -> 2: each entry carries its message's size, so listing a mailbox reads only entries (the
+    // size column of messages sits behind the raw bytes, in the blob's last overflow page).
+    R"sql(
+    ALTER TABLE mailbox_messages ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
+    UPDATE mailbox_messages SET size = (SELECT m.size FROM messages m WHERE m.id = mailbox_messages.message_id);
+    )sql",
 };
 static_assert(std::size(migration_steps) == current_version);
 

@@ -1,11 +1,14 @@
 // ConnectionThreads: every job runs once; a finished thread takes the next job; spare threads
-// are bounded and exit on stop() or after lingering.
+// are bounded and exit on stop() or after lingering. What jobs touch is owned by the jobs
+// (shared_ptr), since a detached thread may still be leaving a latch when the test ends.
 #include "common/connection_threads.hpp"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <latch>
+#include <memory>
 #include <thread>
 
 namespace {
@@ -17,24 +20,32 @@ void wait_until(const std::function<bool()>& condition) {
     while (!condition()) std::this_thread::yield();
 }
 
+struct Probe {
+    explicit Probe(std::ptrdiff_t jobs) : started(jobs) {}
+    std::latch started;
+    std::latch release{1};
+    std::atomic<int> ran{0};
+    std::atomic<std::thread::id> last_thread{};
+};
+
+ConnectionThreads::Job job(const std::shared_ptr<Probe>& probe, bool hold) {
+    return [probe, hold] {
+        probe->ran.fetch_add(1);
+        probe->last_thread.store(std::this_thread::get_id());
+        probe->started.count_down();
+        if (hold) probe->release.wait();
+    };
+}
+
 TEST(ConnectionThreads, AThreadWhoseJobEndedTakesTheNextOne) {
     auto pool = std::make_shared<ConnectionThreads>(256 * 1024, 4, 60s);
-    std::thread::id first, second;
-    std::latch done_first(1), done_second(1);
-    ASSERT_EQ(pool->run([&] {
-        first = std::this_thread::get_id();
-        done_first.count_down();
-    }),
-              0);
-    done_first.wait();
+    auto first = std::make_shared<Probe>(1), second = std::make_shared<Probe>(1);
+    ASSERT_EQ(pool->run(job(first, false)), 0);
+    first->started.wait();
     wait_until([&] { return pool->spare() == 1; });
-    ASSERT_EQ(pool->run([&] {
-        second = std::this_thread::get_id();
-        done_second.count_down();
-    }),
-              0);
-    done_second.wait();
-    EXPECT_EQ(first, second);
+    ASSERT_EQ(pool->run(job(second, false)), 0);
+    second->started.wait();
+    EXPECT_EQ(first->last_thread.load(), second->last_thread.load());
     pool->stop();
     wait_until([&] { return pool->spare() == 0; });
 }
@@ -42,37 +53,29 @@ TEST(ConnectionThreads, AThreadWhoseJobEndedTakesTheNextOne) {
 TEST(ConnectionThreads, ManyJobsAtOnceEachRunOnce) {
     auto pool = std::make_shared<ConnectionThreads>(256 * 1024, 2, 60s);
     constexpr int jobs = 50;
-    std::atomic<int> ran{0};
-    std::latch all_started(jobs), release(1);
-    for (int i = 0; i < jobs; ++i) {
-        ASSERT_EQ(pool->run([&] {
-            ran.fetch_add(1);
-            all_started.count_down();
-            release.wait();  // all 50 at once: each needs its own thread
-        }),
-                  0);
-    }
-    all_started.wait();
-    release.count_down();
+    auto probe = std::make_shared<Probe>(jobs);
+    for (int i = 0; i < jobs; ++i) ASSERT_EQ(pool->run(job(probe, true)), 0);
+    probe->started.wait();  // all 50 at once: each got its own thread
+    probe->release.count_down();
     wait_until([&] { return pool->spare() == 2; });  // no more than max_spare stay
-    EXPECT_EQ(ran.load(), jobs);
+    EXPECT_EQ(probe->ran.load(), jobs);
     pool->stop();
     wait_until([&] { return pool->spare() == 0; });
 }
 
 TEST(ConnectionThreads, ASpareThreadLeavesAfterLingering) {
     auto pool = std::make_shared<ConnectionThreads>(256 * 1024, 4, 1ms);
-    std::latch done(1);
-    ASSERT_EQ(pool->run([&] { done.count_down(); }), 0);
-    done.wait();
+    auto probe = std::make_shared<Probe>(1);
+    ASSERT_EQ(pool->run(job(probe, false)), 0);
+    probe->started.wait();
     wait_until([&] { return pool->spare() == 0; });
 }
 
 TEST(ConnectionThreads, NoSpareThreadsMeansAThreadPerJob) {
     auto pool = std::make_shared<ConnectionThreads>(256 * 1024, 0, 60s);
-    std::latch done(1);
-    ASSERT_EQ(pool->run([&] { done.count_down(); }), 0);
-    done.wait();
+    auto probe = std::make_shared<Probe>(1);
+    ASSERT_EQ(pool->run(job(probe, false)), 0);
+    probe->started.wait();
     EXPECT_EQ(pool->spare(), 0u);
 }
 

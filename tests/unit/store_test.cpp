@@ -95,8 +95,25 @@ TEST_F(TempStoreTest, MigrationFromAnEmptyFile) {
     raw_sql(fresh, "PRAGMA user_version = 0");  // an empty SQLite file, as sqlite3 leaves it
     OpenOptions options;
     auto s = MailStore::open(fresh, options);
-    EXPECT_EQ(raw_query(fresh, "PRAGMA user_version"), "1\n");
+    EXPECT_EQ(raw_query(fresh, "PRAGMA user_version"), std::to_string(MailStore::schema_version()) + "\n");
     EXPECT_TRUE(s->integrity_ok());
+}
+
+TEST_F(TempStoreTest, MigrationFromVersion1CarriesMessageSizes) {
+    UserId alice = store_->add_user("alice@example.test", "pw");
+    UserId to[] = {alice};
+    store_->deliver("Subject: one\r\n\r\nbody\r\n", to, 0);
+    store_->deliver(std::string(5000, 'x'), to, 0);
+    store_.reset();
+    // Back to a version-1 store, as a maild of that version left it.
+    raw_sql(path_, "ALTER TABLE mailbox_messages DROP COLUMN size; PRAGMA user_version = 1;");
+    store_ = open();
+    EXPECT_EQ(raw_query(path_, "PRAGMA user_version"), std::to_string(MailStore::schema_version()) + "\n");
+    auto messages = store_->list_messages(inbox(alice));
+    ASSERT_EQ(messages.size(), 2u);
+    EXPECT_EQ(messages[0].size, 22u);
+    EXPECT_EQ(messages[1].size, 5000u);
+    EXPECT_TRUE(store_->integrity_ok());
 }
 
 TEST_F(TempStoreTest, UsersAddFindListDelete) {
