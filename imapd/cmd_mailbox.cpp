@@ -31,7 +31,9 @@ ImapSession::Completion ImapSession::cmd_select(Command& c) {
     auto name = c.args.astring();
     if (!name || !c.args.at_end()) return syntax_error(c.args);
     deselect();  // RFC 3501 §6.3.1: even a failed SELECT leaves no mailbox selected
-    auto mailbox = store_.find_mailbox(user_->id, *name);
+    // The view counts the messages itself; EXAMINE needs the store's count of unclaimed \Recent.
+    auto mailbox = store_.find_mailbox(user_->id, *name,
+                                       examine ? store::MailboxCounts::included : store::MailboxCounts::omitted);
     if (!mailbox) return no("[NONEXISTENT] Mailbox does not exist");
     auto modseq = store_.mailbox_modseq(mailbox->id).value_or(0);
     auto messages = store_.list_messages(mailbox->id);
@@ -220,7 +222,7 @@ ImapSession::Completion ImapSession::cmd_append(Command& c) {
     if (!c.args.peek('{')) return bad("APPEND needs the message as a literal");
     auto message = c.args.string();
     if (!message || !c.args.at_end()) return syntax_error(c.args);
-    auto mailbox = store_.find_mailbox(user_->id, *name);
+    auto mailbox = store_.find_mailbox(user_->id, *name, store::MailboxCounts::omitted);
     if (!mailbox) return no("[TRYCREATE] Mailbox does not exist");
     store::Uid uid =
         store_.append(mailbox->id, *message, flags.flags, when.unix_seconds, flags.keywords, when.offset_minutes);

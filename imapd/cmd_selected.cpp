@@ -111,7 +111,7 @@ ImapSession::Completion ImapSession::cmd_copy(Command& c) {
     auto name = c.args.astring();
     if (!name || !c.args.at_end()) return syntax_error(c.args);
     if (move && view_->read_only()) return no("[READ-ONLY] Mailbox is read-only");
-    auto destination = store_.find_mailbox(user_->id, *name);
+    auto destination = store_.find_mailbox(user_->id, *name, store::MailboxCounts::omitted);
     if (!destination) return no("[TRYCREATE] Mailbox does not exist");
     std::vector<store::Uid> uids;
     for (auto seq : *seqs) uids.push_back(view_->at(seq).uid);

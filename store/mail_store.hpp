@@ -100,6 +100,9 @@ struct MessageInfo {
     std::uint64_t modseq = 0;               ///< when this entry last changed
 };
 
+/// Whether a mailbox lookup counts the mailbox's messages.
+enum class MailboxCounts { included, omitted };
+
 /// How STORE combines the given flags with the present ones (RFC 3501 §6.4.6).
 enum class FlagChange { replace, add, remove };
 
@@ -162,8 +165,10 @@ public:
 
     // --- mailboxes -----------------------------------------------------------------------------
     std::vector<MailboxInfo> list_mailboxes(UserId user) const;
-    /// "INBOX" is matched case-insensitively; other names exactly.
-    std::optional<MailboxInfo> find_mailbox(UserId user, std::string_view name) const;
+    /// "INBOX" is matched case-insensitively; other names exactly. With MailboxCounts::omitted the
+    /// message, unseen and recent counts are 0 (and the lookup does not read the mailbox's entries).
+    std::optional<MailboxInfo> find_mailbox(UserId user, std::string_view name,
+                                            MailboxCounts counts = MailboxCounts::included) const;
     /// Creates name and any missing parents ("a/b/c" creates "a" and "a/b"). Throws
     /// already_exists (name itself exists), invalid (empty component, control characters, too long).
     MailboxId create_mailbox(UserId user, std::string_view name, std::string_view special_use = {});

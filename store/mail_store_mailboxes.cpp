@@ -10,10 +10,17 @@ using Kind = StoreError::Kind;
 
 namespace {
 
+/// A mailbox row without its message counts (they read an index range each).
+constexpr const char* uncounted_mailbox_columns =
+    "SELECT m.id, m.name, m.uidvalidity, m.uidnext, m.special_use, m.highest_modseq, 0, 0, 0,"
+    " EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = m.user_id AND s.name = m.name)"
+    " FROM mailboxes m ";
+
 constexpr const char* mailbox_columns =
     "SELECT m.id, m.name, m.uidvalidity, m.uidnext, m.special_use, m.highest_modseq,"
-    " (SELECT count(*) FROM mailbox_messages e WHERE e.mailbox_id = m.id),"
-    " (SELECT count(*) FROM mailbox_messages e WHERE e.mailbox_id = m.id AND (e.flags & 1) = 0),"
+    " (SELECT count(*) FROM mailbox_messages e INDEXED BY mailbox_messages_count WHERE e.mailbox_id = m.id),"
+    " (SELECT count(*) FROM mailbox_messages e INDEXED BY mailbox_messages_unseen"
+    "  WHERE e.mailbox_id = m.id AND (e.flags & 1) = 0),"
     " (SELECT count(*) FROM mailbox_messages e WHERE e.mailbox_id = m.id AND e.uid >= m.first_recent_uid),"
     " EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = m.user_id AND s.name = m.name)"
     " FROM mailboxes m ";
@@ -66,9 +73,11 @@ std::vector<MailboxInfo> MailStore::list_mailboxes(UserId user) const {
     return mailboxes;
 }
 
-std::optional<MailboxInfo> MailStore::find_mailbox(UserId user, std::string_view name) const {
+std::optional<MailboxInfo> MailStore::find_mailbox(UserId user, std::string_view name, MailboxCounts counts) const {
     Impl::Reader reader(*impl_);
-    sqlite::Statement s(reader.db(), std::string(mailbox_columns) + "WHERE m.user_id = ?1 AND m.name = ?2");
+    sqlite::Statement s(reader.db(),
+                        std::string(counts == MailboxCounts::included ? mailbox_columns : uncounted_mailbox_columns) +
+                            "WHERE m.user_id = ?1 AND m.name = ?2");
     s.bind(1, user).bind(2, detail::canonical_mailbox_name(name));
     if (!s.step()) return std::nullopt;
     return mailbox_from_row(s);

@@ -231,8 +231,7 @@ std::vector<UidPair> MailStore::copy_messages(MailboxId source, std::span<const 
     sqlite::Statement remove(db, "DELETE FROM mailbox_messages WHERE mailbox_id = ?1 AND uid = ?2");
     for (const auto& info : found) {
         insert_entry(db, destination, next, info.message_id, static_cast<std::int64_t>(info.size), info.flags,
-                     detail::join_keywords(info.keywords),
-                     info.internal_date, info.internal_date_offset, modseq);
+                     detail::join_keywords(info.keywords), info.internal_date, info.internal_date_offset, modseq);
         pairs.push_back(UidPair{info.uid, next++});
         if (move) {
             remove.reset();

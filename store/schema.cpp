@@ -79,6 +79,12 @@ constexpr const char* migration_steps[] = {
     ALTER TABLE mailbox_messages ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
     UPDATE mailbox_messages SET size = (SELECT m.size FROM messages m WHERE m.id = mailbox_messages.message_id);
     )sql",
+    // 2 -> 3: counting a mailbox (STATUS, LIST-STATUS) by narrow indexes instead of reading every
+    // entry: all of its messages, and its unseen ones (most mail is seen).
+    R"sql(
+    CREATE INDEX mailbox_messages_count ON mailbox_messages (mailbox_id);
+    CREATE INDEX mailbox_messages_unseen ON mailbox_messages (mailbox_id, uid) WHERE (flags & 1) = 0;
+    )sql",
 };
 static_assert(std::size(migration_steps) == current_version);
 

@@ -106,7 +106,9 @@ TEST_F(TempStoreTest, MigrationFromVersion1CarriesMessageSizes) {
     store_->deliver(std::string(5000, 'x'), to, 0);
     store_.reset();
     // Back to a version-1 store, as a maild of that version left it.
-    raw_sql(path_, "ALTER TABLE mailbox_messages DROP COLUMN size; PRAGMA user_version = 1;");
+    raw_sql(path_,
+            "DROP INDEX mailbox_messages_count; DROP INDEX mailbox_messages_unseen;"
+            " ALTER TABLE mailbox_messages DROP COLUMN size; PRAGMA user_version = 1;");
     store_ = open();
     EXPECT_EQ(raw_query(path_, "PRAGMA user_version"), std::to_string(MailStore::schema_version()) + "\n");
     auto messages = store_->list_messages(inbox(alice));
