@@ -1,6 +1,7 @@
 #include "imapd/search_program.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "imapd/flag_names.hpp"
 #include "imapd/imap_date.hpp"
@@ -67,18 +68,49 @@ bool read_key(CommandReader& reader, SearchKey& key, std::size_t depth, std::siz
 bool read_key_list(CommandReader& reader, SearchKey& key, std::size_t depth, std::size_t max_depth, bool nested) {
     key.kind = Kind::all_of;
     for (;;) {
-        SearchKey child;
-        if (!read_key(reader, child, depth, max_depth)) return false;
-        key.children.push_back(std::move(child));
+        // Parsed in place: no SearchKey on this frame, so deep nesting costs little stack.
+        if (!read_key(reader, key.children.emplace_back(), depth, max_depth)) return false;
         if (nested && reader.consume(')')) return true;
         if (!nested && reader.at_end()) return true;
         if (!reader.space()) return false;
     }
 }
 
+/// True when the command goes on with `op` (any case) and a space.
+bool next_is_operator(std::string_view rest, std::string_view op) {
+    if (rest.size() <= op.size() || rest[op.size()] != ' ') return false;
+    for (std::size_t i = 0; i < op.size(); ++i) {
+        if (std::toupper(static_cast<unsigned char>(rest[i])) != op[i]) return false;
+    }
+    return true;
+}
+
+[[gnu::noinline]] void skip_atom(CommandReader& reader) { reader.atom(); }
+
+[[gnu::noinline]] bool read_leaf_key(CommandReader& reader, SearchKey& key);
+
+/// Parentheses, NOT and OR recurse; every other key is a leaf, parsed in read_leaf_key so that
+/// each level of nesting costs only this small frame (100 levels must fit a connection thread's
+/// stack, also in sanitizer builds where frames grow several times).
 bool read_key(CommandReader& reader, SearchKey& key, std::size_t depth, std::size_t max_depth) {
     if (depth > max_depth) return reader.fail("Search criteria nested too deeply");
     if (reader.consume('(')) return read_key_list(reader, key, depth + 1, max_depth, true);
+    if (next_is_operator(reader.rest(), "NOT")) {
+        skip_atom(reader);
+        key.kind = Kind::negation;
+        return reader.space() && read_key(reader, key.children.emplace_back(), depth + 1, max_depth);
+    }
+    if (next_is_operator(reader.rest(), "OR")) {
+        skip_atom(reader);
+        key.kind = Kind::any_of;
+        key.children.resize(2);
+        return reader.space() && read_key(reader, key.children[0], depth + 1, max_depth) && reader.space() &&
+               read_key(reader, key.children[1], depth + 1, max_depth);
+    }
+    return read_leaf_key(reader, key);
+}
+
+bool read_leaf_key(CommandReader& reader, SearchKey& key) {
     if (reader.peek('*') || (!reader.at_end() && reader.rest()[0] >= '0' && reader.rest()[0] <= '9')) {
         key.kind = Kind::sequence_set;
         key.set = NumberSet::read(reader);
@@ -93,17 +125,6 @@ bool read_key(CommandReader& reader, SearchKey& key, std::size_t depth, std::siz
             key.flag = simple.flag;
             return true;
         }
-    }
-    if (name == "NOT") {
-        key.kind = Kind::negation;
-        key.children.emplace_back();
-        return reader.space() && read_key(reader, key.children.back(), depth + 1, max_depth);
-    }
-    if (name == "OR") {
-        key.kind = Kind::any_of;
-        key.children.resize(2);
-        return reader.space() && read_key(reader, key.children[0], depth + 1, max_depth) && reader.space() &&
-               read_key(reader, key.children[1], depth + 1, max_depth);
     }
     if (name == "UID") {
         key.kind = Kind::uid_set;
