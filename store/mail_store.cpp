@@ -113,6 +113,7 @@ std::unique_ptr<MailStore> MailStore::open(const std::filesystem::path& path, co
     auto impl = std::make_unique<Impl>();
     impl->path = path;
     impl->options = options;
+    impl->password_cache = std::make_unique<PasswordCache>(options.password_cache_ttl, 10000);
     try {
         impl->writer = impl->connect(options.create_if_missing);
         impl->writer->exec("PRAGMA journal_mode = WAL");
@@ -203,8 +204,11 @@ bool MailStore::verify_password(std::string_view address, std::string_view passw
         Impl::Reader reader(*impl_);
         if (auto row = user_row(reader.db(), address)) hash = row->second;
     }
+    if (impl_->password_cache->verified(address, password, hash)) return true;
     // An unknown user or an account without a password costs one hash too (check_password).
-    return check_password(password, hash);
+    if (!check_password(password, hash)) return false;
+    impl_->password_cache->remember(address, password, hash);
+    return true;
 }
 
 // --- change notification -------------------------------------------------------------------------

@@ -130,6 +130,8 @@ struct OpenOptions {
     /// Computes the parsed structure of a message (kept with it, so readers never re-parse);
     /// empty function: no structure is stored and readers compute it on demand.
     std::function<std::string(std::string_view raw)> structure_builder;
+    /// How long a verified password is accepted again without the slow hash (0: never).
+    std::chrono::seconds password_cache_ttl{3600};
 };
 
 class MailStore {

@@ -8,6 +8,7 @@
 
 #include "store/group_commit.hpp"
 #include "store/mail_store.hpp"
+#include "store/password_cache.hpp"
 #include "store/sqlite.hpp"
 
 namespace store {
@@ -15,6 +16,8 @@ namespace store {
 struct MailStore::Impl {
     std::filesystem::path path;
     OpenOptions options;
+    /// Successful password checks, so repeated logins skip the slow hash (see password_cache.hpp).
+    std::unique_ptr<PasswordCache> password_cache;
 
     std::mutex write_mutex;
     std::unique_ptr<sqlite::Database> writer;  // guarded by write_mutex

@@ -14,6 +14,9 @@ void add_store_options(po::options_description& options) {
          "the SQLite mailbox store (create it with: mailctl --store FILE init)")
         ("store-busy-timeout", po::value<long>()->default_value(5000)->value_name("MS"),
          "wait this long for a store locked by another process before a temporary failure")
+        ("auth-cache-ttl", po::value<long>()->default_value(3600)->value_name("SECONDS"),
+         "accept a password verified this recently again without the slow hash, while the stored "
+         "hash is unchanged (0: hash every login)")
         ("domain", po::value<std::vector<std::string>>()->multitoken()
              ->default_value({"localhost"}, "localhost")->value_name("DOMAIN"),
          "a local mail domain; repeat for several. The first is the default login domain");
@@ -28,6 +31,9 @@ StoreSettings read_store_settings(const po::variables_map& vm) {
     if (busy_ms <= 0) throw ConfigError("--store-busy-timeout must be greater than 0");
     settings.open_options.create_if_missing = false;
     settings.open_options.busy_timeout = std::chrono::milliseconds(busy_ms);
+    long cache_ttl = vm["auth-cache-ttl"].as<long>();
+    if (cache_ttl < 0) throw ConfigError("--auth-cache-ttl must not be negative");
+    settings.open_options.password_cache_ttl = std::chrono::seconds(cache_ttl);
     for (std::string domain : vm["domain"].as<std::vector<std::string>>()) {
         if (domain.empty() || domain.find_first_of(" @<>\t[]") != std::string::npos) {
             throw ConfigError("--domain '" + domain + "' is not a domain name");

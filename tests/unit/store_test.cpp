@@ -392,3 +392,20 @@ TEST(LoginAddress, BareLocalPartMeansTheFirstDomain) {
 }
 
 }  // namespace
+
+namespace {
+
+using store::testing::TempStoreTest;
+
+TEST_F(TempStoreTest, CachedPasswordEndsWhenAnotherProcessChangesIt) {
+    store_->add_user("alice@example.test", "first");
+    EXPECT_TRUE(store_->verify_password("alice@example.test", "first"));  // hashed, then cached
+    EXPECT_TRUE(store_->verify_password("alice@example.test", "first"));  // from the cache
+    auto mailctl = open();                                                // another process
+    mailctl->set_password("alice@example.test", "second");
+    EXPECT_FALSE(store_->verify_password("alice@example.test", "first"));
+    EXPECT_TRUE(store_->verify_password("alice@example.test", "second"));
+    EXPECT_FALSE(store_->verify_password("alice@example.test", "wrong"));
+}
+
+}  // namespace
