@@ -200,18 +200,17 @@ std::vector<std::string> MailStore::subscriptions(UserId user) const {
 }
 
 Uid MailStore::claim_recent(MailboxId mailbox) {
-    Impl::Writer writer(*impl_);
-    auto& db = writer.db();
-    sqlite::Transaction transaction(db, sqlite::Transaction::Mode::write);
-    sqlite::Statement s(db, "SELECT first_recent_uid, uidnext FROM mailboxes WHERE id = ?1");
-    s.bind(1, mailbox);
-    if (!s.step()) throw StoreError(Kind::not_found, "no such mailbox");
-    auto first = static_cast<Uid>(s.int64(0));
-    if (s.int64(1) != s.int64(0)) {
-        sqlite::Statement claim(db, "UPDATE mailboxes SET first_recent_uid = uidnext WHERE id = ?1");
-        claim.bind(1, mailbox).run();
-    }
-    transaction.commit();
+    Uid first = 0;
+    impl_->group_commit.run([&](sqlite::Database& db) {
+        sqlite::Statement s(db, "SELECT first_recent_uid, uidnext FROM mailboxes WHERE id = ?1");
+        s.bind(1, mailbox);
+        if (!s.step()) throw StoreError(Kind::not_found, "no such mailbox");
+        first = static_cast<Uid>(s.int64(0));
+        if (s.int64(1) != s.int64(0)) {
+            sqlite::Statement claim(db, "UPDATE mailboxes SET first_recent_uid = uidnext WHERE id = ?1");
+            claim.bind(1, mailbox).run();
+        }
+    });  // shares a transaction (and its fsync) with writes made meanwhile
     return first;
 }
 

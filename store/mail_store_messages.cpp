@@ -177,97 +177,91 @@ void MailStore::set_flags(MailboxId mailbox, Uid uid, std::uint32_t flags) {
 std::vector<MessageInfo> MailStore::change_flags(MailboxId mailbox, std::span<const Uid> uids, FlagChange change,
                                                  std::uint32_t flags, const std::vector<std::string>& keywords) {
     flags &= system_flags_mask;
-    Impl::Writer writer(*impl_);
-    auto& db = writer.db();
-    sqlite::Transaction transaction(db, sqlite::Transaction::Mode::write);
-    sqlite::Statement read(db, std::string(entry_columns) + "WHERE e.mailbox_id = ?1 AND e.uid = ?2");
-    sqlite::Statement write(db,
-                            "UPDATE mailbox_messages SET flags = ?3, keywords = ?4, modseq = ?5"
-                            " WHERE mailbox_id = ?1 AND uid = ?2");
-    std::optional<std::uint64_t> modseq;
     std::vector<MessageInfo> result;
-    for (Uid uid : uids) {
-        read.reset();
-        read.bind(1, mailbox).bind(2, static_cast<std::int64_t>(uid));
-        if (!read.step()) continue;
-        MessageInfo info = entry_from_row(read);
-        std::uint32_t new_flags = change == FlagChange::replace ? flags
-                                  : change == FlagChange::add   ? (info.flags | flags)
-                                                                : (info.flags & ~flags);
-        auto new_keywords = combine_keywords(info.keywords, keywords, change);
-        if (new_flags != info.flags || new_keywords != info.keywords) {
-            if (!modseq) modseq = detail::next_modseq(db);
-            write.reset();
-            write.bind(1, mailbox).bind(2, static_cast<std::int64_t>(uid)).bind(3, new_flags);
-            write.bind(4, detail::join_keywords(new_keywords)).bind(5, static_cast<std::int64_t>(*modseq)).run();
-            info.flags = new_flags;
-            info.keywords = std::move(new_keywords);
-            info.modseq = *modseq;
+    impl_->group_commit.run([&](sqlite::Database& db) {
+        sqlite::Statement read(db, std::string(entry_columns) + "WHERE e.mailbox_id = ?1 AND e.uid = ?2");
+        sqlite::Statement write(db,
+                                "UPDATE mailbox_messages SET flags = ?3, keywords = ?4, modseq = ?5"
+                                " WHERE mailbox_id = ?1 AND uid = ?2");
+        std::optional<std::uint64_t> modseq;
+        for (Uid uid : uids) {
+            read.reset();
+            read.bind(1, mailbox).bind(2, static_cast<std::int64_t>(uid));
+            if (!read.step()) continue;
+            MessageInfo info = entry_from_row(read);
+            std::uint32_t new_flags = change == FlagChange::replace ? flags
+                                      : change == FlagChange::add   ? (info.flags | flags)
+                                                                    : (info.flags & ~flags);
+            auto new_keywords = combine_keywords(info.keywords, keywords, change);
+            if (new_flags != info.flags || new_keywords != info.keywords) {
+                if (!modseq) modseq = detail::next_modseq(db);
+                write.reset();
+                write.bind(1, mailbox).bind(2, static_cast<std::int64_t>(uid)).bind(3, new_flags);
+                write.bind(4, detail::join_keywords(new_keywords)).bind(5, static_cast<std::int64_t>(*modseq)).run();
+                info.flags = new_flags;
+                info.keywords = std::move(new_keywords);
+                info.modseq = *modseq;
+            }
+            result.push_back(std::move(info));
         }
-        result.push_back(std::move(info));
-    }
-    if (modseq) detail::touch_mailbox(db, mailbox, *modseq);
-    transaction.commit();
+        if (modseq) detail::touch_mailbox(db, mailbox, *modseq);
+    });  // shares a transaction (and its fsync) with writes made meanwhile
     return result;
 }
 
 std::vector<UidPair> MailStore::copy_messages(MailboxId source, std::span<const Uid> uids, MailboxId destination,
                                               bool move) {
     std::set<Uid> wanted(uids.begin(), uids.end());
-    Impl::Writer writer(*impl_);
-    auto& db = writer.db();
-    sqlite::Transaction transaction(db, sqlite::Transaction::Mode::write);
-    sqlite::Statement read(db, std::string(entry_columns) + "WHERE e.mailbox_id = ?1 AND e.uid = ?2");
-    std::vector<MessageInfo> found;
-    for (Uid uid : wanted) {
-        read.reset();
-        read.bind(1, source).bind(2, static_cast<std::int64_t>(uid));
-        if (read.step()) found.push_back(entry_from_row(read));
-    }
     std::vector<UidPair> pairs;
-    if (found.empty()) return pairs;
-    std::uint64_t modseq = detail::next_modseq(db);
-    Uid next = detail::reserve_uids(db, destination, static_cast<std::uint32_t>(found.size()));
-    sqlite::Statement remove(db, "DELETE FROM mailbox_messages WHERE mailbox_id = ?1 AND uid = ?2");
-    for (const auto& info : found) {
-        insert_entry(db, destination, next, info.message_id, static_cast<std::int64_t>(info.size), info.flags,
-                     detail::join_keywords(info.keywords), info.internal_date, info.internal_date_offset, modseq);
-        pairs.push_back(UidPair{info.uid, next++});
-        if (move) {
-            remove.reset();
-            remove.bind(1, source).bind(2, static_cast<std::int64_t>(info.uid)).run();
+    impl_->group_commit.run([&](sqlite::Database& db) {
+        sqlite::Statement read(db, std::string(entry_columns) + "WHERE e.mailbox_id = ?1 AND e.uid = ?2");
+        std::vector<MessageInfo> found;
+        for (Uid uid : wanted) {
+            read.reset();
+            read.bind(1, source).bind(2, static_cast<std::int64_t>(uid));
+            if (read.step()) found.push_back(entry_from_row(read));
         }
-    }
-    detail::touch_mailbox(db, destination, modseq);
-    if (move) detail::touch_mailbox(db, source, modseq);
-    transaction.commit();
+        if (found.empty()) return;
+        std::uint64_t modseq = detail::next_modseq(db);
+        Uid next = detail::reserve_uids(db, destination, static_cast<std::uint32_t>(found.size()));
+        sqlite::Statement remove(db, "DELETE FROM mailbox_messages WHERE mailbox_id = ?1 AND uid = ?2");
+        for (const auto& info : found) {
+            insert_entry(db, destination, next, info.message_id, static_cast<std::int64_t>(info.size), info.flags,
+                         detail::join_keywords(info.keywords), info.internal_date, info.internal_date_offset, modseq);
+            pairs.push_back(UidPair{info.uid, next++});
+            if (move) {
+                remove.reset();
+                remove.bind(1, source).bind(2, static_cast<std::int64_t>(info.uid)).run();
+            }
+        }
+        detail::touch_mailbox(db, destination, modseq);
+        if (move) detail::touch_mailbox(db, source, modseq);
+    });  // shares a transaction (and its fsync) with writes made meanwhile
     return pairs;
 }
 
 std::vector<Uid> MailStore::expunge(MailboxId mailbox, std::optional<std::span<const Uid>> only) {
-    Impl::Writer writer(*impl_);
-    auto& db = writer.db();
-    sqlite::Transaction transaction(db, sqlite::Transaction::Mode::write);
-    sqlite::Statement deleted(db,
-                              "SELECT uid FROM mailbox_messages WHERE mailbox_id = ?1 AND (flags & ?2) != 0"
-                              " ORDER BY uid");
-    deleted.bind(1, mailbox).bind(2, static_cast<std::int64_t>(flag_deleted));
     std::vector<Uid> removed;
-    std::set<Uid> allowed;
-    if (only) allowed.insert(only->begin(), only->end());
-    while (deleted.step()) {
-        auto uid = static_cast<Uid>(deleted.int64(0));
-        if (!only || allowed.count(uid)) removed.push_back(uid);
-    }
-    if (!removed.empty()) {
-        sqlite::Statement remove(db, "DELETE FROM mailbox_messages WHERE mailbox_id = ?1 AND uid = ?2");
-        for (Uid uid : removed) {
-            remove.reset();
-            remove.bind(1, mailbox).bind(2, static_cast<std::int64_t>(uid)).run();
+    impl_->group_commit.run([&](sqlite::Database& db) {
+        sqlite::Statement deleted(db,
+                                  "SELECT uid FROM mailbox_messages WHERE mailbox_id = ?1 AND (flags & ?2) != 0"
+                                  " ORDER BY uid");
+        deleted.bind(1, mailbox).bind(2, static_cast<std::int64_t>(flag_deleted));
+        std::set<Uid> allowed;
+        if (only) allowed.insert(only->begin(), only->end());
+        while (deleted.step()) {
+            auto uid = static_cast<Uid>(deleted.int64(0));
+            if (!only || allowed.count(uid)) removed.push_back(uid);
         }
-        detail::touch_mailbox(db, mailbox, detail::next_modseq(db));
-    }
-    transaction.commit();
+        if (!removed.empty()) {
+            sqlite::Statement remove(db, "DELETE FROM mailbox_messages WHERE mailbox_id = ?1 AND uid = ?2");
+            for (Uid uid : removed) {
+                remove.reset();
+                remove.bind(1, mailbox).bind(2, static_cast<std::int64_t>(uid)).run();
+            }
+            detail::touch_mailbox(db, mailbox, detail::next_modseq(db));
+        }
+    });  // shares a transaction (and its fsync) with writes made meanwhile
     return removed;
 }
 
