@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 
 #include <array>
 #include <cerrno>
@@ -128,7 +129,28 @@ Server::Server(ServerOptions options, SessionFactory& factory)
 
 Server::~Server() { threads_->stop(); }
 
+void Server::raise_descriptor_limit() {
+    // Each connection holds its socket, and a session may hold one more descriptor (imapd's wake
+    // fd); the store and listeners need a few. Use what the hard limit allows, and say so when
+    // even that is short of max-connections.
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    const rlim_t needed = 2 * static_cast<rlim_t>(options_.max_connections) + 128;
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
+        log::warn(0, "event=descriptor-limit limit=" + std::to_string(limit.rlim_cur) +
+                         " max_connections=" + std::to_string(options_.max_connections) +
+                         " hint=\"each connection needs up to two descriptors: raise LimitNOFILE (systemd) or "
+                         "ulimit -n to " +
+                         std::to_string(needed) + ", or lower max-connections\"");
+    }
+}
+
 void Server::bind() {
+    raise_descriptor_limit();
     listeners_.clear();
     listener_specs_.clear();
     std::vector<ListenerSpec> specs;

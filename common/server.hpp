@@ -82,6 +82,7 @@ public:
     std::size_t live_connections() const { return registry_.live(); }
 
 private:
+    void raise_descriptor_limit();
     void accept_ready(std::size_t listener);
     void serve(net::Accepted accepted, const ListenerSpec& spec);
 

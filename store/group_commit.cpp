@@ -8,12 +8,14 @@ GroupCommit::GroupCommit(Transactor transactor, std::size_t max_batch)
     : transactor_(std::move(transactor)), max_batch_(std::max<std::size_t>(1, max_batch)) {}
 
 void GroupCommit::run(const Work& work) {
-    Job job{&work, nullptr};
+    Job job{&work, nullptr, false, {}};
     std::unique_lock lock(mutex_);
     waiting_.push_back(&job);
     while (!job.done) {
         if (committing_) {
-            finished_.wait(lock);
+            // Woken only when our work is committed or it is our turn to lead: with thousands of
+            // sessions, waking every waiter after every commit would cost more than the commits.
+            job.wake.wait(lock);
             continue;
         }
         // Lead: take what is waiting (ours among it, oldest first) and commit it together.
@@ -24,9 +26,13 @@ void GroupCommit::run(const Work& work) {
         lock.unlock();
         commit_batch(batch);
         lock.lock();
-        for (Job* j : batch) j->done = true;
         committing_ = false;
-        finished_.notify_all();
+        for (Job* j : batch) {
+            j->done = true;
+            if (j != &job) j->wake.notify_one();
+        }
+        // The oldest waiter leads next (ours may still be waiting if the batch was full).
+        if (!waiting_.empty() && waiting_.front() != &job) waiting_.front()->wake.notify_one();
     }
     if (job.error) std::rethrow_exception(job.error);
 }

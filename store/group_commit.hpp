@@ -39,14 +39,14 @@ private:
     struct Job {
         const Work* work;
         std::exception_ptr error;
-        bool done = false;
+        bool done = false;             // guarded by mutex_
+        std::condition_variable wake;  // its caller waits here: done, or its turn to lead
     };
     void commit_batch(const std::vector<Job*>& batch);
 
     Transactor transactor_;
     std::size_t max_batch_;
     mutable std::mutex mutex_;
-    std::condition_variable finished_;
     std::vector<Job*> waiting_;  // guarded by mutex_
     bool committing_ = false;    // guarded by mutex_: a leader is at work
 };
