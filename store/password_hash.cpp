@@ -4,8 +4,9 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <memory>
-#include <semaphore>
+#include <mutex>
 #include <thread>
 
 #include "store/mail_store.hpp"
@@ -16,9 +17,32 @@ namespace {
 
 /// yescrypt is memory-hard: each hash briefly takes ~16 MiB. A thousand simultaneous logins must
 /// not mean 16 GiB, so at most a few hashes run at once (they are CPU-bound anyway); the others
-/// wait their turn.
-std::counting_semaphore<>& hashing_slots() {
-    static std::counting_semaphore<> slots(std::max(2u, std::thread::hardware_concurrency()));
+/// wait their turn - asleep: std::counting_semaphore spins with sched_yield before it sleeps, and
+/// ten thousand logins spinning took two thirds of the CPU from the hashing itself.
+class HashingSlots {
+public:
+    explicit HashingSlots(unsigned count) : free_(count) {}
+    void acquire() {
+        std::unique_lock lock(mutex_);
+        freed_.wait(lock, [this] { return free_ > 0; });
+        --free_;
+    }
+    void release() {
+        {
+            std::lock_guard lock(mutex_);
+            ++free_;
+        }
+        freed_.notify_one();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable freed_;
+    unsigned free_;  // guarded by mutex_
+};
+
+HashingSlots& hashing_slots() {
+    static HashingSlots slots(std::max(2u, std::thread::hardware_concurrency()));
     return slots;
 }
 
