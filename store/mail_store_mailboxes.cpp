@@ -18,9 +18,7 @@ constexpr const char* uncounted_mailbox_columns =
 
 constexpr const char* mailbox_columns =
     "SELECT m.id, m.name, m.uidvalidity, m.uidnext, m.special_use, m.highest_modseq,"
-    " (SELECT count(*) FROM mailbox_messages e INDEXED BY mailbox_messages_count WHERE e.mailbox_id = m.id),"
-    " (SELECT count(*) FROM mailbox_messages e INDEXED BY mailbox_messages_unseen"
-    "  WHERE e.mailbox_id = m.id AND (e.flags & 1) = 0),"
+    " m.message_count, m.unseen_count,"
     " (SELECT count(*) FROM mailbox_messages e WHERE e.mailbox_id = m.id AND e.uid >= m.first_recent_uid),"
     " EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = m.user_id AND s.name = m.name)"
     " FROM mailboxes m ";

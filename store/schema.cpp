@@ -79,10 +79,31 @@ constexpr const char* migration_steps[] = {
     ALTER TABLE mailbox_messages ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
     UPDATE mailbox_messages SET size = (SELECT m.size FROM messages m WHERE m.id = mailbox_messages.message_id);
     )sql",
-    // 2 -> 3: counting a mailbox (STATUS, LIST-STATUS) by narrow indexes instead of reading every
-    // entry: all of its messages, and its unseen ones (most mail is seen).
+    // 2 -> 3: each mailbox keeps its message and unseen counts (STATUS without reading entries),
+    // maintained by triggers on every insert, delete and \Seen change of an entry, whichever
+    // code path (or process) makes it; and the unseen entries by index.
     R"sql(
-    CREATE INDEX mailbox_messages_count ON mailbox_messages (mailbox_id);
+    ALTER TABLE mailboxes ADD COLUMN message_count INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE mailboxes ADD COLUMN unseen_count INTEGER NOT NULL DEFAULT 0;
+    UPDATE mailboxes SET
+        message_count = (SELECT count(*) FROM mailbox_messages e WHERE e.mailbox_id = mailboxes.id),
+        unseen_count = (SELECT count(*) FROM mailbox_messages e WHERE e.mailbox_id = mailboxes.id AND (e.flags & 1) = 0);
+    CREATE TRIGGER mailbox_count_insert AFTER INSERT ON mailbox_messages
+    BEGIN
+        UPDATE mailboxes SET message_count = message_count + 1, unseen_count = unseen_count + ((NEW.flags & 1) = 0)
+        WHERE id = NEW.mailbox_id;
+    END;
+    CREATE TRIGGER mailbox_count_delete AFTER DELETE ON mailbox_messages
+    BEGIN
+        UPDATE mailboxes SET message_count = message_count - 1, unseen_count = unseen_count - ((OLD.flags & 1) = 0)
+        WHERE id = OLD.mailbox_id;
+    END;
+    CREATE TRIGGER mailbox_count_seen AFTER UPDATE OF flags ON mailbox_messages
+    WHEN (OLD.flags & 1) != (NEW.flags & 1)
+    BEGIN
+        UPDATE mailboxes SET unseen_count = unseen_count + ((NEW.flags & 1) = 0) - ((OLD.flags & 1) = 0)
+        WHERE id = NEW.mailbox_id;
+    END;
     CREATE INDEX mailbox_messages_unseen ON mailbox_messages (mailbox_id, uid) WHERE (flags & 1) = 0;
     )sql",
 };

@@ -107,7 +107,9 @@ TEST_F(TempStoreTest, MigrationFromVersion1CarriesMessageSizes) {
     store_.reset();
     // Back to a version-1 store, as a maild of that version left it.
     raw_sql(path_,
-            "DROP INDEX mailbox_messages_count; DROP INDEX mailbox_messages_unseen;"
+            "DROP INDEX mailbox_messages_unseen; DROP TRIGGER mailbox_count_insert;"
+            " DROP TRIGGER mailbox_count_delete; DROP TRIGGER mailbox_count_seen;"
+            " ALTER TABLE mailboxes DROP COLUMN message_count; ALTER TABLE mailboxes DROP COLUMN unseen_count;"
             " ALTER TABLE mailbox_messages DROP COLUMN size; PRAGMA user_version = 1;");
     store_ = open();
     EXPECT_EQ(raw_query(path_, "PRAGMA user_version"), std::to_string(MailStore::schema_version()) + "\n");
@@ -406,6 +408,45 @@ TEST_F(TempStoreTest, CachedPasswordEndsWhenAnotherProcessChangesIt) {
     EXPECT_FALSE(store_->verify_password("alice@example.test", "first"));
     EXPECT_TRUE(store_->verify_password("alice@example.test", "second"));
     EXPECT_FALSE(store_->verify_password("alice@example.test", "wrong"));
+}
+
+}  // namespace
+
+namespace {
+
+/// The kept counts must equal what the entries say, after every kind of change.
+void expect_counts_match(store::MailStore& s, store::UserId user) {
+    for (const auto& mailbox : s.list_mailboxes(user)) {
+        auto messages = s.list_messages(mailbox.id);
+        auto unseen = std::count_if(messages.begin(), messages.end(),
+                                    [](const store::MessageInfo& m) { return (m.flags & store::flag_seen) == 0; });
+        EXPECT_EQ(mailbox.message_count, messages.size()) << mailbox.name;
+        EXPECT_EQ(mailbox.unseen_count, static_cast<std::uint32_t>(unseen)) << mailbox.name;
+    }
+}
+
+TEST_F(TempStoreTest, MailboxCountsFollowEveryChange) {
+    UserId alice = store_->add_user("alice@example.test", "pw");
+    UserId to[] = {alice};
+    for (int i = 0; i < 5; ++i) store_->deliver("Subject: " + std::to_string(i) + "\r\n\r\nx\r\n", to, 0);
+    MailboxId inbox_id = inbox(alice);
+    MailboxId archive = store_->create_mailbox(alice, "Old");
+    store_->append(archive, "Subject: seen\r\n\r\nx\r\n", store::flag_seen, 0);
+    expect_counts_match(*store_, alice);
+    Uid two[] = {1, 2};
+    store_->change_flags(inbox_id, two, FlagChange::add, store::flag_seen | store::flag_deleted, {});
+    expect_counts_match(*store_, alice);
+    Uid three[] = {3};
+    store_->copy_messages(inbox_id, three, archive, false);
+    store_->copy_messages(inbox_id, two, archive, true);  // move
+    expect_counts_match(*store_, alice);
+    store_->change_flags(archive, two, FlagChange::remove, store::flag_seen, {});
+    store_->expunge(archive);
+    expect_counts_match(*store_, alice);
+    store_->rename_mailbox(alice, "INBOX", "Saved");
+    expect_counts_match(*store_, alice);
+    store_->delete_mailbox(alice, "Old");
+    expect_counts_match(*store_, alice);
 }
 
 }  // namespace
