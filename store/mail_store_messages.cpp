@@ -69,7 +69,7 @@ MessageInfo entry_from_row(const sqlite::Statement& s) {
     info.uid = static_cast<Uid>(s.int64(0));
     info.message_id = s.int64(1);
     info.flags = static_cast<std::uint32_t>(s.int64(2));
-    info.keywords = detail::split_keywords(s.text(3));
+    if (s.bytes(3) > 0) info.keywords = detail::split_keywords(s.text(3));  // most messages have none
     info.internal_date = s.int64(4);
     info.internal_date_offset = static_cast<std::int32_t>(s.int64(5));
     info.size = static_cast<std::uint64_t>(s.int64(6));
@@ -128,9 +128,15 @@ Uid MailStore::append(MailboxId mailbox, std::string_view raw, std::uint32_t fla
 
 std::vector<MessageInfo> MailStore::list_messages(MailboxId mailbox) const {
     Impl::Reader reader(*impl_);
+    sqlite::Transaction snapshot(reader.db(), sqlite::Transaction::Mode::read);  // count and rows agree
+    std::vector<MessageInfo> messages;
+    {
+        sqlite::Statement count(reader.db(), "SELECT message_count FROM mailboxes WHERE id = ?1");
+        count.bind(1, mailbox);
+        if (count.step()) messages.reserve(static_cast<std::size_t>(count.int64(0)));
+    }
     sqlite::Statement s(reader.db(), std::string(entry_columns) + "WHERE e.mailbox_id = ?1 ORDER BY e.uid");
     s.bind(1, mailbox);
-    std::vector<MessageInfo> messages;
     while (s.step()) messages.push_back(entry_from_row(s));
     return messages;
 }

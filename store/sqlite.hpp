@@ -82,6 +82,7 @@ public:
     std::int64_t int64(int column) const { return sqlite3_column_int64(stmt_.get(), column); }
     std::string text(int column) const;
     std::string blob(int column) const;
+    int bytes(int column) const { return sqlite3_column_bytes(stmt_.get(), column); }
     bool is_null(int column) const { return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL; }
 
 private:
