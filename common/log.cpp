@@ -66,7 +66,8 @@ void write(Level l, std::uint64_t conn_id, std::string_view message) {
         line += g_program;
     }
     line += '[';
-    line += std::to_string(::getpid());
+    static const pid_t pid = ::getpid();  // the daemons never fork: one getpid, not one per line
+    line += std::to_string(pid);
     line += "] ";
     line += level_name(l);
     if (conn_id != 0) {
