@@ -72,8 +72,14 @@ class Hostile(DaemonTest):
         i.send("s SELECT INBOX\r\n")
         while not i.line().startswith("s OK"):
             pass
+        # Within the line limit, the nesting limit answers; at 100,000 deep the line limit does.
         i.send("a SEARCH " + "(" * 30000 + "ALL" + ")" * 30000 + "\r\n")
         self.assertTrue(i.line().startswith("a BAD"))
+        i.send("n SEARCH " + "(" * 100000 + "ALL" + ")" * 100000 + "\r\n")
+        reply = i.line()
+        while not reply.startswith("n "):  # a BAD for the overlong line, then the session goes on
+            reply = i.line()
+        self.assertTrue(reply.startswith("n BAD"), reply)
         ranges = ",".join(f"{n}:{n + 1}" for n in range(1, 200000, 2))  # 100,000 ranges
         i.send(f"b UID FETCH {ranges} (FLAGS)\r\n")
         line = i.line()
