@@ -65,6 +65,9 @@ std::optional<DaemonSettings> load_settings(int argc, const char* const argv[]) 
     store::StoreSettings store_settings = store::read_store_settings(vm);
     s.store_path = store_settings.path;
     s.store_options = store_settings.open_options;
+    // smtpd reads only small lookups (a recipient, a login) between deliveries, and each
+    // delivery would make the next lookup drop a mapping of the store: no mapping.
+    s.store_options.mmap_bytes = 0;
     s.smtp.hostname = vm["hostname"].as<std::string>();
     s.smtp.domains = store_settings.domains;
     s.smtp.postmaster =

@@ -15,15 +15,9 @@ MailboxLookup StoreMailDrop::lookup(std::string_view address) {
 DropResult StoreMailDrop::drop(std::string_view message, std::span<const std::string> mailboxes) {
     using Status = DropResult::Status;
     try {
-        std::vector<store::UserId> users;
-        users.reserve(mailboxes.size());
-        for (const auto& address : mailboxes) {
-            auto user = store_.find_user(address);
-            // Deleted between RCPT and DATA: refuse for now; the retry gets a clean 550 at RCPT.
-            if (!user) return DropResult{Status::temporary_failure, "recipient " + address + " no longer exists"};
-            users.push_back(user->id);
-        }
-        store::Delivery delivery = store_.deliver(message, users, std::time(nullptr));
+        // Addresses are resolved inside the delivering transaction: a recipient deleted between
+        // RCPT and DATA fails the whole drop (for now; the retry gets a clean 550 at RCPT).
+        store::Delivery delivery = store_.deliver(message, mailboxes, std::time(nullptr));
         return DropResult{Status::stored, "message=" + std::to_string(delivery.message)};
     } catch (const store::StoreError& e) {
         bool full = e.kind() == store::StoreError::Kind::no_space;

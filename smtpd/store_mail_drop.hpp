@@ -1,4 +1,5 @@
-// MailDrop over the SQLite store: lookups are find_user, a drop is one durable deliver().
+// MailDrop over the SQLite store: lookups are find_user, a drop is one durable deliver() that
+// resolves the addresses itself.
 #pragma once
 
 #include "smtpd/mail_drop.hpp"

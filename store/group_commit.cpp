@@ -8,32 +8,41 @@ GroupCommit::GroupCommit(Transactor transactor, std::size_t max_batch)
     : transactor_(std::move(transactor)), max_batch_(std::max<std::size_t>(1, max_batch)) {}
 
 void GroupCommit::run(const Work& work) {
-    Job job{&work, nullptr, false, {}};
+    Job job(&work);
     std::unique_lock lock(mutex_);
     waiting_.push_back(&job);
-    while (!job.done) {
-        if (committing_) {
-            // Woken only when our work is committed or it is our turn to lead: with thousands of
-            // sessions, waking every waiter after every commit would cost more than the commits.
-            job.wake.wait(lock);
-            continue;
-        }
-        // Lead: take what is waiting (ours among it, oldest first) and commit it together.
-        committing_ = true;
-        std::size_t count = std::min(waiting_.size(), max_batch_);
-        std::vector<Job*> batch(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(count));
-        waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(count));
+    if (committing_) {
+        // Posted exactly once: when our work is committed, or when it is our turn to lead (then
+        // committing_ was left true for us). Waiting outside the mutex means the leader's wake-up
+        // does not make us queue for the mutex it still holds.
         lock.unlock();
-        commit_batch(batch);
-        lock.lock();
-        committing_ = false;
-        for (Job* j : batch) {
-            j->done = true;
-            if (j != &job) j->wake.notify_one();
+        job.wake.wait();
+        if (job.done) {
+            if (job.error) std::rethrow_exception(job.error);
+            return;
         }
-        // The oldest waiter leads next (ours may still be waiting if the batch was full).
-        if (!waiting_.empty() && waiting_.front() != &job) waiting_.front()->wake.notify_one();
+        lock.lock();
+    } else {
+        committing_ = true;
     }
+    // Lead: we are first in line (nobody leads while others wait). Take what is waiting, oldest
+    // first, and commit it together.
+    std::size_t count = std::min(waiting_.size(), max_batch_);
+    std::vector<Job*> batch(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(count));
+    waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(count));
+    lock.unlock();
+    commit_batch(batch);
+    lock.lock();
+    for (Job* j : batch) j->done = true;
+    // Hand the lead to the oldest waiter, if any: committing_ stays true so that nobody arriving
+    // now leads instead and that waiter is posted once only.
+    Job* next = waiting_.empty() ? nullptr : waiting_.front();
+    committing_ = next != nullptr;
+    lock.unlock();
+    for (Job* j : batch) {
+        if (j != &job) j->wake.post();  // j may return (and its Job go) once posted: touch it no more
+    }
+    if (next) next->wake.post();
     if (job.error) std::rethrow_exception(job.error);
 }
 

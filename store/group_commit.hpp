@@ -9,16 +9,18 @@
 // error and nothing of theirs is stored.
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <exception>
 #include <functional>
 #include <mutex>
 #include <vector>
 
+#include "common/semaphore.hpp"
 #include "store/sqlite.hpp"
 
 namespace store {
+
+using maild::Semaphore;
 
 class GroupCommit {
 public:
@@ -37,10 +39,11 @@ public:
 
 private:
     struct Job {
+        explicit Job(const Work* w) : work(w) {}
         const Work* work;
         std::exception_ptr error;
-        bool done = false;             // guarded by mutex_
-        std::condition_variable wake;  // its caller waits here: done, or its turn to lead
+        bool done = false;  // set under mutex_ before wake is posted; read by the caller after
+        Semaphore wake;     // posted at most once: done, or its turn to lead
     };
     void commit_batch(const std::vector<Job*>& batch);
 

@@ -57,7 +57,7 @@ std::unique_ptr<sqlite::Database> MailStore::Impl::connect(bool create) const {
     db->exec("PRAGMA synchronous = FULL");
     // Reads map the file instead of copying pages into each connection's cache: one copy in the
     // OS page cache, shared by every connection and both daemons. (Writes still use write(2).)
-    db->exec("PRAGMA mmap_size = 268435456");
+    db->exec("PRAGMA mmap_size = " + std::to_string(options.mmap_bytes));
     return db;
 }
 

@@ -132,6 +132,12 @@ struct OpenOptions {
     std::function<std::string(std::string_view raw)> structure_builder;
     /// How long a verified password is accepted again without the slow hash (0: never).
     std::chrono::seconds password_cache_ttl{3600};
+    /// How much of the store each reading connection maps instead of copying pages into its own
+    /// cache. Mapping pays off for large reads (listing a big mailbox). It costs a munmap, and a
+    /// TLB flush on every core, whenever a read transaction starts after another connection wrote:
+    /// in WAL mode SQLite drops the whole mapping then. A process whose reads are small lookups
+    /// between its own writes (smtpd) is faster with 0.
+    std::size_t mmap_bytes = 256 * 1024 * 1024;
 };
 
 class MailStore {
@@ -190,6 +196,9 @@ public:
     /// Stores raw once and appends it to the INBOX of every user in `recipients` (duplicates
     /// collapse to one copy), all in one durable transaction. internal_date in Unix seconds.
     Delivery deliver(std::string_view raw, std::span<const UserId> recipients, std::int64_t internal_date);
+    /// The same, for recipients named by address, resolved inside the delivering transaction (no
+    /// separate read). Throws not_found, storing nothing, when an address has no user (any more).
+    Delivery deliver(std::string_view raw, std::span<const std::string> addresses, std::int64_t internal_date);
     /// Appends raw to one mailbox with the given flags and keywords; returns the new UID.
     Uid append(MailboxId mailbox, std::string_view raw, std::uint32_t flags, std::int64_t internal_date,
                const std::vector<std::string>& keywords = {}, std::int32_t date_offset_minutes = 0);

@@ -83,29 +83,55 @@ constexpr const char* entry_columns =
 
 }  // namespace
 
-Delivery MailStore::deliver(std::string_view raw, std::span<const UserId> recipients, std::int64_t internal_date) {
-    std::vector<UserId> users(recipients.begin(), recipients.end());
+namespace {
+
+/// Stores raw once and appends it to each user's INBOX, inside the caller's transaction.
+Delivery deliver_to_users(sqlite::Database& db, std::string_view raw, const std::optional<std::string>& structure,
+                          std::vector<UserId> users, std::int64_t internal_date) {
     std::sort(users.begin(), users.end());
     users.erase(std::unique(users.begin(), users.end()), users.end());
-    if (users.empty()) throw StoreError(Kind::invalid, "a delivery needs at least one recipient");
-    auto structure = build_structure(impl_->options, raw);  // parsing happens outside the write lock
+    Delivery stored;
+    stored.message = insert_message(db, raw, structure);
+    std::uint64_t modseq = detail::next_modseq(db);
+    for (UserId user : users) {
+        auto inbox = detail::mailbox_id(db, user, "INBOX");
+        if (!inbox) throw StoreError(Kind::not_found, "user " + std::to_string(user) + " has no INBOX");
+        Uid uid = detail::reserve_uids(db, *inbox, 1);
+        insert_entry(db, *inbox, uid, stored.message, static_cast<std::int64_t>(raw.size()), 0, "", internal_date, 0,
+                     modseq);
+        detail::touch_mailbox(db, *inbox, modseq);
+        stored.copies.push_back(DeliveredCopy{user, *inbox, uid});
+    }
+    return stored;
+}
 
+}  // namespace
+
+Delivery MailStore::deliver(std::string_view raw, std::span<const UserId> recipients, std::int64_t internal_date) {
+    if (recipients.empty()) throw StoreError(Kind::invalid, "a delivery needs at least one recipient");
+    auto structure = build_structure(impl_->options, raw);  // parsing happens outside the write lock
     Delivery delivery;
     impl_->group_commit.run([&](sqlite::Database& db) {
-        Delivery stored;
-        stored.message = insert_message(db, raw, structure);
-        std::uint64_t modseq = detail::next_modseq(db);
-        for (UserId user : users) {
-            auto inbox = detail::mailbox_id(db, user, "INBOX");
-            if (!inbox) throw StoreError(Kind::not_found, "user " + std::to_string(user) + " has no INBOX");
-            Uid uid = detail::reserve_uids(db, *inbox, 1);
-            insert_entry(db, *inbox, uid, stored.message, static_cast<std::int64_t>(raw.size()), 0, "", internal_date,
-                         0, modseq);
-            detail::touch_mailbox(db, *inbox, modseq);
-            stored.copies.push_back(DeliveredCopy{user, *inbox, uid});
-        }
-        delivery = std::move(stored);
+        delivery = deliver_to_users(db, raw, structure, {recipients.begin(), recipients.end()}, internal_date);
     });  // durably committed (with whatever else arrived meanwhile) when this returns
+    return delivery;
+}
+
+Delivery MailStore::deliver(std::string_view raw, std::span<const std::string> addresses, std::int64_t internal_date) {
+    if (addresses.empty()) throw StoreError(Kind::invalid, "a delivery needs at least one recipient");
+    auto structure = build_structure(impl_->options, raw);
+    Delivery delivery;
+    impl_->group_commit.run([&](sqlite::Database& db) {
+        std::vector<UserId> users;
+        users.reserve(addresses.size());
+        for (const auto& address : addresses) {
+            sqlite::Statement s(db, "SELECT id FROM users WHERE address = ?1");
+            s.bind(1, address);
+            if (!s.step()) throw StoreError(Kind::not_found, "recipient " + address + " no longer exists");
+            users.push_back(s.int64(0));
+        }
+        delivery = deliver_to_users(db, raw, structure, std::move(users), internal_date);
+    });
     return delivery;
 }
 

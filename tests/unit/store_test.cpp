@@ -242,6 +242,23 @@ TEST_F(TempStoreTest, DeliverToAnUnknownUserStoresNothing) {
     EXPECT_EQ(raw_query(path_, "SELECT count(*) FROM messages"), "0\n");
 }
 
+TEST_F(TempStoreTest, DeliverByAddressResolvesInsideTheTransaction) {
+    UserId alice = store_->add_user("alice@example.test", "pw");
+    UserId bob = store_->add_user("bob@example.test", "pw");
+    const std::string both[] = {"alice@example.test", "bob@example.test", "alice@example.test"};
+    Delivery d = store_->deliver("Subject: x\r\n\r\nhi\r\n", both, 0);
+    ASSERT_EQ(d.copies.size(), 2u);  // duplicates collapse
+    EXPECT_EQ(store_->list_messages(inbox(alice)).size(), 1u);
+    EXPECT_EQ(store_->list_messages(inbox(bob)).size(), 1u);
+
+    // A recipient deleted between RCPT and DATA: nothing is stored for anyone.
+    store_->delete_user("bob@example.test");
+    const std::string gone[] = {"alice@example.test", "bob@example.test"};
+    EXPECT_EQ(kind_of([&] { store_->deliver("y", gone, 0); }), Kind::not_found);
+    EXPECT_EQ(store_->list_messages(inbox(alice)).size(), 1u);
+    EXPECT_EQ(raw_query(path_, "SELECT count(*) FROM messages"), "1\n");
+}
+
 TEST_F(TempStoreTest, UidsAscendAndAreNeverReused) {
     UserId alice = store_->add_user("alice@example.test", "pw");
     UserId to[] = {alice};
