@@ -18,15 +18,20 @@ ConnectionThreads::ConnectionThreads(std::size_t stack_bytes, std::size_t max_sp
     : stack_bytes_(stack_bytes), max_spare_(max_spare), linger_(linger) {}
 
 int ConnectionThreads::run(Job job) {
+    Slot* slot = nullptr;
     {
         std::lock_guard lock(mutex_);
         if (!waiting_.empty()) {
-            Slot* slot = waiting_.back();  // the most recently used thread: its stack is warm
+            slot = waiting_.back();  // the most recently used thread: its stack is warm
             waiting_.pop_back();
             slot->job = std::move(job);
-            slot->wake.notify_one();
-            return 0;
         }
+    }
+    if (slot) {
+        // Posted outside the mutex, so the woken thread does not queue for it. The thread waits
+        // for this post before it leaves (see wait_for_job), so the slot is still there.
+        slot->wake.post();
+        return 0;
     }
     auto start = std::make_unique<ThreadStart>(ThreadStart{shared_from_this(), std::move(job)});
     pthread_attr_t attr;
@@ -53,23 +58,36 @@ void* ConnectionThreads::thread_main(void* arg) {
 }
 
 bool ConnectionThreads::wait_for_job(Job& job) {
-    std::unique_lock lock(mutex_);
-    if (stopping_ || waiting_.size() >= max_spare_) return false;
     Slot slot;
-    waiting_.push_back(&slot);
-    slot.wake.wait_for(lock, linger_, [&] { return slot.job != nullptr || stopping_; });
-    if (!slot.job) {  // lingered long enough, or stopping: leave the waiting list
-        std::erase(waiting_, &slot);
-        return false;
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_ || waiting_.size() >= max_spare_) return false;
+        waiting_.push_back(&slot);
     }
+    if (!slot.wake.wait_for(linger_)) {
+        std::unique_lock lock(mutex_);
+        if (std::find(waiting_.begin(), waiting_.end(), &slot) != waiting_.end()) {
+            std::erase(waiting_, &slot);  // lingered long enough: nobody will post us
+            return false;
+        }
+        // Taken off the list just now: its post is on the way; leaving before it would let the
+        // poster touch a slot that is gone.
+        lock.unlock();
+        slot.wake.wait();
+    }
+    if (!slot.job) return false;  // stopping
     job = std::move(slot.job);
     return true;
 }
 
 void ConnectionThreads::stop() {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-    for (Slot* slot : waiting_) slot->wake.notify_one();
+    std::vector<Slot*> slots;
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+        slots.swap(waiting_);
+    }
+    for (Slot* slot : slots) slot->wake.post();  // with no job: the thread exits
 }
 
 std::size_t ConnectionThreads::spare() const {

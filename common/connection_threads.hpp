@@ -6,12 +6,13 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
+
+#include "common/semaphore.hpp"
 
 namespace maild {
 
@@ -31,9 +32,9 @@ public:
     std::size_t spare() const;
 
 private:
-    struct Slot {  // one waiting thread
-        std::condition_variable wake;
-        Job job;
+    struct Slot {        // one waiting thread
+        Job job;         // set under mutex_ when the slot is taken off waiting_
+        Semaphore wake;  // posted exactly once, after the slot was taken off waiting_
     };
     static void* thread_main(void* arg);
     /// Waits for the next job; false when the thread should exit.

@@ -8,6 +8,8 @@
 #include <semaphore.h>
 
 #include <cerrno>
+#include <chrono>
+#include <ctime>
 #include <system_error>
 
 namespace maild {
@@ -24,6 +26,18 @@ public:
     void post() { ::sem_post(&sem_); }
     void wait() {
         while (::sem_wait(&sem_) != 0 && errno == EINTR) {
+        }
+    }
+    /// Waits at most `timeout`; true when posted.
+    bool wait_for(std::chrono::nanoseconds timeout) {
+        timespec deadline{};
+        ::clock_gettime(CLOCK_MONOTONIC, &deadline);
+        auto nanoseconds = deadline.tv_nsec + timeout.count();
+        deadline.tv_sec += static_cast<time_t>(nanoseconds / 1'000'000'000);
+        deadline.tv_nsec = static_cast<long>(nanoseconds % 1'000'000'000);
+        for (;;) {
+            if (::sem_clockwait(&sem_, CLOCK_MONOTONIC, &deadline) == 0) return true;
+            if (errno != EINTR) return false;
         }
     }
 
