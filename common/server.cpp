@@ -45,6 +45,8 @@ bool handshake(SocketStream& stream, const ConnectionTask& task) {
 const char* drive_session(ConnectionTask& task) {
     SocketStream stream(std::move(task.fd), task.stop_fd);
     if (task.mode == TlsMode::implicit && !handshake(stream, task)) return "tls-failed";
+    Wakeup wakeup;  // outlives the session, which may hand it to other threads
+    task.info.wakeup = &wakeup;
     std::unique_ptr<Session> session = task.factory.create(task.info);
     auto flush = [&]() {
         std::string out = session->take_output();
@@ -62,7 +64,7 @@ const char* drive_session(ConnectionTask& task) {
     if (!flush()) return "write-failed";
     std::array<char, read_chunk_bytes> buffer;
     while (!session->wants_close()) {
-        auto result = stream.read_some(buffer.data(), buffer.size(), session->read_timeout(), session->wake_fd());
+        auto result = stream.read_some(buffer.data(), buffer.size(), session->read_timeout(), &wakeup);
         switch (result.status) {
             case SocketStream::ReadStatus::data:
                 session->feed(std::string_view(buffer.data(), result.bytes));
@@ -72,6 +74,7 @@ const char* drive_session(ConnectionTask& task) {
                 session->on_disconnect();
                 return result.error == ECONNRESET ? "peer-reset" : "peer-closed";
             case SocketStream::ReadStatus::woken:
+                wakeup.take();
                 session->on_wake();
                 if (!flush()) return "write-failed";
                 break;
@@ -130,20 +133,20 @@ Server::Server(ServerOptions options, SessionFactory& factory)
 Server::~Server() { threads_->stop(); }
 
 void Server::raise_descriptor_limit() {
-    // Each connection holds its socket, and a session may hold one more descriptor (imapd's wake
-    // fd); the store and listeners need a few. Use what the hard limit allows, and say so when
-    // even that is short of max-connections.
+    // Each connection holds its socket (a TLS or IDLE session no more than that); the store and
+    // listeners need a few. Use what the hard limit allows, and say so when even that is short of
+    // max-connections.
     rlimit limit{};
     if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
     if (limit.rlim_cur < limit.rlim_max) {
         limit.rlim_cur = limit.rlim_max;
         ::setrlimit(RLIMIT_NOFILE, &limit);
     }
-    const rlim_t needed = 2 * static_cast<rlim_t>(options_.max_connections) + 128;
+    const rlim_t needed = static_cast<rlim_t>(options_.max_connections) + 128;
     if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
         log::warn(0, "event=descriptor-limit limit=" + std::to_string(limit.rlim_cur) +
                          " max_connections=" + std::to_string(options_.max_connections) +
-                         " hint=\"each connection needs up to two descriptors: raise LimitNOFILE (systemd) or "
+                         " hint=\"each connection needs a descriptor: raise LimitNOFILE (systemd) or "
                          "ulimit -n to " +
                          std::to_string(needed) + ", or lower max-connections\"");
     }

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/wakeup.hpp"
+
 namespace maild {
 
 /// Facts about the peer and the listener, fixed for the life of a connection.
@@ -24,7 +26,10 @@ struct ConnectionInfo {
     bool tls_available = false;  ///< the session may offer STARTTLS (a certificate is configured)
     bool tls_required = false;   ///< a "starttls" listener: nothing sensitive before STARTTLS
     std::string role;            ///< the listener's role for the protocol, e.g. "submission"
-    bool loopback() const;       ///< the peer is 127.0.0.0/8 or ::1
+    /// Wakes the connection's thread from its wait for the peer; on_wake() follows. Lives as long
+    /// as the session (owned by the core; null where no core drives the session, as in tests).
+    Wakeup* wakeup = nullptr;
+    bool loopback() const;  ///< the peer is 127.0.0.0/8 or ::1
 };
 
 class Session {
@@ -47,11 +52,9 @@ public:
     virtual void on_shutdown() = 0;
     /// The peer closed or reset the connection; nothing can be sent any more.
     virtual void on_disconnect() {}
-    /// An fd the connection loop polls beside the socket (not owned; -1 for none). When it becomes
-    /// readable, on_wake() is called and the session's output is flushed: this is how a session
-    /// waiting for its client (IMAP IDLE) learns of changes made by other sessions or processes.
-    virtual int wake_fd() const { return -1; }
-    /// wake_fd() became readable. The session must clear that condition (e.g. read the eventfd).
+    /// ConnectionInfo::wakeup was woken (by another thread, any number of times since the last
+    /// call). The session's output is flushed afterwards: this is how a session waiting for its
+    /// client (IMAP IDLE) learns of changes made by other sessions or processes.
     virtual void on_wake() {}
     /// True (once) after the session queued its go-ahead for STARTTLS. The core then flushes the
     /// output, runs the TLS handshake and calls on_tls_started(), or closes the connection if the

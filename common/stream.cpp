@@ -39,24 +39,29 @@ bool SocketStream::wait_for(Wait what, Clock::time_point deadline) {
 }
 
 SocketStream::ReadResult SocketStream::read_some(char* buffer, std::size_t buffer_size,
-                                                 std::chrono::milliseconds timeout, int wake_fd) {
+                                                 std::chrono::milliseconds timeout, Wakeup* wakeup) {
     const auto deadline = Clock::now() + timeout;
     short want = POLLIN;
     for (;;) {
         // Decrypted bytes already inside OpenSSL do not make the socket readable: take them first.
         bool pending = ssl_ && SSL_pending(ssl_.get()) > 0;
         if (!pending) {
-            pollfd fds[3] = {{fd_.get(), want, 0}, {stop_fd_, POLLIN, 0}, {wake_fd, POLLIN, 0}};
-            // A negative fd in a pollfd is ignored by poll(2), so absent stop/wake fds need no special case.
-            int n = ::poll(fds, 3, remaining_ms(deadline));
+            pollfd fds[2] = {{fd_.get(), want, 0}, {stop_fd_, POLLIN, 0}};
+            // A negative fd in a pollfd is ignored by poll(2), so an absent stop fd needs no special case.
+            // Already woken: only look whether bytes are waiting (they go first).
+            const bool woken = wakeup && wakeup->pending();
+            const int wait_ms = woken ? 0 : remaining_ms(deadline);
+            const timespec wait{wait_ms / 1000, (wait_ms % 1000) * 1000000L};
+            // The wake signal is unblocked only for the duration of the wait (see wakeup.hpp).
+            int n = ::ppoll(fds, 2, &wait, wakeup ? &Wakeup::wait_mask() : nullptr);
             if (n < 0) {
-                if (errno == EINTR) continue;
+                if (errno == EINTR) continue;  // a wake-up (seen above next time round) or another signal
                 return {ReadStatus::error, 0, errno};
             }
-            if (n == 0) return {ReadStatus::timeout, 0, 0};
             if (stop_fd_ >= 0 && (fds[1].revents & POLLIN)) return {ReadStatus::stopped, 0, 0};
             if (fds[0].revents == 0) {
-                if (wake_fd >= 0 && (fds[2].revents & POLLIN)) return {ReadStatus::woken, 0, 0};
+                if (woken) return {ReadStatus::woken, 0, 0};
+                if (n == 0) return {ReadStatus::timeout, 0, 0};
                 continue;
             }
         }

@@ -1,6 +1,6 @@
 // Reading and writing one connected socket with timeouts, in clear or over TLS. Writes handle
-// short writes and EINTR; reads also wake when a "stop" fd (the server's shutdown eventfd) or the
-// session's wake fd becomes readable. Sessions never see this: they only get bytes.
+// short writes and EINTR; reads also return when a "stop" fd (the server's shutdown eventfd)
+// becomes readable or the connection's Wakeup is woken. Sessions never see this: they only get bytes.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -13,6 +13,7 @@
 
 #include "common/tls.hpp"
 #include "common/unique_fd.hpp"
+#include "common/wakeup.hpp"
 
 namespace maild {
 
@@ -32,8 +33,10 @@ public:
     SocketStream& operator=(const SocketStream&) = delete;
 
     /// Waits up to `timeout` for bytes and reads at most buffer_size of them. Returns `woken`
-    /// (without reading) when wake_fd (if >= 0, not owned) becomes readable and no bytes are waiting.
-    ReadResult read_some(char* buffer, std::size_t buffer_size, std::chrono::milliseconds timeout, int wake_fd = -1);
+    /// (without reading) when wakeup (if any; it belongs to the calling thread) is pending and no
+    /// bytes are waiting; the caller then take()s it.
+    ReadResult read_some(char* buffer, std::size_t buffer_size, std::chrono::milliseconds timeout,
+                         Wakeup* wakeup = nullptr);
     /// Writes all of data, waiting at most `timeout` for the peer to make room each time.
     /// False when the peer is gone or too slow (the caller then closes).
     bool write_all(std::string_view data, std::chrono::milliseconds timeout);

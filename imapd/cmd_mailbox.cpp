@@ -32,8 +32,8 @@ ImapSession::Completion ImapSession::cmd_select(Command& c) {
     if (!name || !c.args.at_end()) return syntax_error(c.args);
     deselect();  // RFC 3501 §6.3.1: even a failed SELECT leaves no mailbox selected
     // The view counts the messages itself; EXAMINE needs the store's count of unclaimed \Recent.
-    auto mailbox = store_.find_mailbox(user_->id, *name,
-                                       examine ? store::MailboxCounts::included : store::MailboxCounts::omitted);
+    auto mailbox =
+        store_.find_mailbox(user_->id, *name, examine ? store::MailboxCounts::included : store::MailboxCounts::omitted);
     if (!mailbox) return no("[NONEXISTENT] Mailbox does not exist");
     auto modseq = store_.mailbox_modseq(mailbox->id).value_or(0);
     auto messages = store_.list_messages(mailbox->id);
@@ -50,7 +50,7 @@ ImapSession::Completion ImapSession::cmd_select(Command& c) {
         view_->mark_recent_from(store_.claim_recent(mailbox->id));
     }
     state_ = State::selected;
-    if (watcher_) watcher_->watch(mailbox->id, wake_fd_.get());
+    if (watcher_ && connection_.wakeup) watcher_->watch(mailbox->id, connection_.wakeup);
 
     std::string keywords;
     for (const auto& k : view_->keywords_in_use()) keywords += " " + k;

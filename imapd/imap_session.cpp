@@ -1,7 +1,5 @@
 #include "imapd/imap_session.hpp"
 
-#include <sys/eventfd.h>
-
 #include <utility>
 
 #include "common/log.hpp"
@@ -67,7 +65,6 @@ ImapSession::ImapSession(const ImapConfig& config, store::MailStore& store, Mail
       store_(store),
       watcher_(watcher),
       connection_(std::move(connection)),
-      wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
       framer_(framer_limits(config)),
       authenticator_(store, config.domains, throttle),
       tls_(connection_.tls) {}
@@ -100,7 +97,6 @@ void ImapSession::on_shutdown() {
 }
 
 void ImapSession::on_wake() {
-    drain_event_fd(wake_fd_.get());
     if (waiting_ == Waiting::idle && view_) report_changes(true);
 }
 
@@ -257,7 +253,7 @@ void ImapSession::report_changes(bool allow_expunge) {
 }
 
 void ImapSession::deselect() {
-    if (view_ && watcher_) watcher_->unwatch(view_->info().id, wake_fd_.get());
+    if (view_ && watcher_ && connection_.wakeup) watcher_->unwatch(view_->info().id, connection_.wakeup);
     view_.reset();
     if (state_ == State::selected) state_ = State::authenticated;
 }

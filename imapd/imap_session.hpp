@@ -15,7 +15,6 @@
 
 #include "common/input_deadline.hpp"
 #include "common/session.hpp"
-#include "common/unique_fd.hpp"
 #include "imapd/command_framer.hpp"
 #include "imapd/command_reader.hpp"
 #include "imapd/imap_config.hpp"
@@ -45,7 +44,6 @@ public:
     std::chrono::milliseconds read_timeout() const override { return deadline_.remaining(config_.autologout); }
     void on_timeout() override;
     void on_shutdown() override;
-    int wake_fd() const override { return wake_fd_.get(); }
     void on_wake() override;
     bool take_starttls_request() override { return std::exchange(starttls_requested_, false); }
     void on_tls_started() override { tls_ = true; }
@@ -139,7 +137,6 @@ private:
     store::MailStore& store_;
     MailboxWatcher* watcher_;
     maild::ConnectionInfo connection_;
-    maild::UniqueFd wake_fd_;
 
     CommandFramer framer_;
     maild::InputDeadline deadline_;

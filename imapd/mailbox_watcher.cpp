@@ -1,23 +1,11 @@
 #include "imapd/mailbox_watcher.hpp"
 
-#include <unistd.h>
-
 #include <cstdint>
 #include <set>
 
 #include "common/log.hpp"
 
 namespace imap {
-
-void signal_event_fd(int fd) {
-    std::uint64_t one = 1;
-    [[maybe_unused]] ssize_t written = ::write(fd, &one, sizeof one);  // EAGAIN: already signalled
-}
-
-bool drain_event_fd(int fd) {
-    std::uint64_t count = 0;
-    return ::read(fd, &count, sizeof count) == static_cast<ssize_t>(sizeof count);
-}
 
 MailboxWatcher::MailboxWatcher(const store::MailStore& store, std::chrono::milliseconds interval)
     : store_(store), interval_(interval) {
@@ -34,16 +22,16 @@ MailboxWatcher::~MailboxWatcher() {
     thread_.join();
 }
 
-void MailboxWatcher::watch(store::MailboxId mailbox, int event_fd) {
+void MailboxWatcher::watch(store::MailboxId mailbox, maild::Wakeup* wakeup) {
     std::lock_guard lock(mutex_);
-    watchers_.emplace(mailbox, event_fd);
+    watchers_.emplace(mailbox, wakeup);
 }
 
-void MailboxWatcher::unwatch(store::MailboxId mailbox, int event_fd) {
+void MailboxWatcher::unwatch(store::MailboxId mailbox, maild::Wakeup* wakeup) {
     std::lock_guard lock(mutex_);
     auto [first, last] = watchers_.equal_range(mailbox);
     for (auto it = first; it != last; ++it) {
-        if (it->second == event_fd) {
+        if (it->second == wakeup) {
             watchers_.erase(it);
             return;
         }
@@ -71,8 +59,8 @@ void MailboxWatcher::poll_once() {
     last_counter_ = counter;
     std::set<store::MailboxId> mailboxes(changed.begin(), changed.end());
     std::lock_guard lock(mutex_);
-    for (auto& [mailbox, fd] : watchers_) {
-        if (mailboxes.count(mailbox)) signal_event_fd(fd);
+    for (auto& [mailbox, wakeup] : watchers_) {
+        if (mailboxes.count(mailbox)) wakeup->wake();
     }
 }
 

@@ -2,7 +2,7 @@
 //
 // One watcher per imapd process polls the store's change counter (one cheap query every
 // notify-interval) and, when it moved, asks which mailboxes changed and wakes only the sessions
-// that have one of them selected, by writing to their eventfd. smtpd, mailctl and other imapd
+// that have one of them selected, through their connection's Wakeup. smtpd, mailctl and other imapd
 // processes need not know about it: every change to the store moves the counter.
 #pragma once
 
@@ -12,7 +12,7 @@
 #include <mutex>
 #include <thread>
 
-#include "common/unique_fd.hpp"
+#include "common/wakeup.hpp"
 #include "store/mail_store.hpp"
 
 namespace imap {
@@ -24,9 +24,9 @@ public:
     MailboxWatcher(const MailboxWatcher&) = delete;
     MailboxWatcher& operator=(const MailboxWatcher&) = delete;
 
-    /// Wakes event_fd (an eventfd, not owned) whenever mailbox changes, until unwatch().
-    void watch(store::MailboxId mailbox, int event_fd);
-    void unwatch(store::MailboxId mailbox, int event_fd);
+    /// Wakes wakeup (not owned) whenever mailbox changes, until unwatch() returns.
+    void watch(store::MailboxId mailbox, maild::Wakeup* wakeup);
+    void unwatch(store::MailboxId mailbox, maild::Wakeup* wakeup);
 
 private:
     void run();
@@ -38,14 +38,9 @@ private:
 
     std::mutex mutex_;
     std::condition_variable stop_signal_;
-    bool stopping_ = false;                          // guarded by mutex_
-    std::multimap<store::MailboxId, int> watchers_;  // guarded by mutex_
+    bool stopping_ = false;                                     // guarded by mutex_
+    std::multimap<store::MailboxId, maild::Wakeup*> watchers_;  // guarded by mutex_
     std::thread thread_;
 };
-
-/// Signals an eventfd (adds 1); harmless when it is already signalled.
-void signal_event_fd(int fd);
-/// Clears an eventfd; true when it was signalled.
-bool drain_event_fd(int fd);
 
 }  // namespace imap
