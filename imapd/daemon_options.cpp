@@ -29,7 +29,10 @@ std::optional<DaemonSettings> load_settings(int argc, const char* const argv[]) 
         ("max-bad-commands", po::value<std::size_t>()->default_value(20)->value_name("N"),
          "BAD replies in a row before the session is closed")
         ("notify-interval", po::value<long>()->default_value(100)->value_name("MS"),
-         "how often to look for changes made by other processes (new mail for IDLE)");
+         "how often to look for changes made by other processes (new mail for IDLE)")
+        ("mailbox-cache-messages", po::value<std::size_t>()->default_value(1000000)->value_name("N"),
+         "keep the listing of mailboxes of 1000 messages or more in memory between SELECTs, up to N "
+         "messages in all (about 80 bytes each; 0: never)");
     // clang-format on
 
     auto parsed = loader.parse(argc, argv);
@@ -47,6 +50,7 @@ std::optional<DaemonSettings> load_settings(int argc, const char* const argv[]) 
     store::StoreSettings store_settings = store::read_store_settings(vm);
     s.store_path = store_settings.path;
     s.store_options = store_settings.open_options;
+    s.store_options.listing_cache_messages = vm["mailbox-cache-messages"].as<std::size_t>();
     s.imap.hostname = vm["hostname"].as<std::string>();
     s.imap.domains = store_settings.domains;
     s.imap.max_literal_bytes = maild::config::positive_count(vm, "max-message-size");

@@ -114,6 +114,10 @@ std::unique_ptr<MailStore> MailStore::open(const std::filesystem::path& path, co
     impl->path = path;
     impl->options = options;
     impl->password_cache = std::make_unique<PasswordCache>(options.password_cache_ttl, 10000);
+    if (options.listing_cache_messages > 0) {
+        impl->listing_cache =
+            std::make_unique<ListingCache>(options.listing_cache_messages, options.listing_cache_min_messages);
+    }
     try {
         impl->writer = impl->connect(options.create_if_missing);
         impl->writer->exec("PRAGMA journal_mode = WAL");

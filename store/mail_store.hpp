@@ -138,6 +138,11 @@ struct OpenOptions {
     /// in WAL mode SQLite drops the whole mapping then. A process whose reads are small lookups
     /// between its own writes (smtpd) is faster with 0.
     std::size_t mmap_bytes = 256 * 1024 * 1024;
+    /// Messages whose listing (UID, flags, size, dates) is kept in memory between listings of
+    /// their mailbox, over all mailboxes of at least 1000 messages (0: none; see listing_cache.hpp).
+    std::size_t listing_cache_messages = 0;
+    /// Smaller mailboxes are listed afresh each time (cheap enough).
+    std::size_t listing_cache_min_messages = 1000;
 };
 
 class MailStore {

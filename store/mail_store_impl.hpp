@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "store/group_commit.hpp"
+#include "store/listing_cache.hpp"
 #include "store/mail_store.hpp"
 #include "store/password_cache.hpp"
 #include "store/sqlite.hpp"
@@ -18,6 +19,8 @@ struct MailStore::Impl {
     OpenOptions options;
     /// Successful password checks, so repeated logins skip the slow hash (see password_cache.hpp).
     std::unique_ptr<PasswordCache> password_cache;
+    /// Listings of large mailboxes between SELECTs (see listing_cache.hpp); null when disabled.
+    std::unique_ptr<ListingCache> listing_cache;
 
     std::mutex write_mutex;
     std::unique_ptr<sqlite::Database> writer;  // guarded by write_mutex

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <set>
 
+#include "store/listing_cache.hpp"
 #include "store/mail_store.hpp"
 #include "store/mail_store_impl.hpp"
 
@@ -154,16 +155,38 @@ Uid MailStore::append(MailboxId mailbox, std::string_view raw, std::uint32_t fla
 
 std::vector<MessageInfo> MailStore::list_messages(MailboxId mailbox) const {
     Impl::Reader reader(*impl_);
-    sqlite::Transaction snapshot(reader.db(), sqlite::Transaction::Mode::read);  // count and rows agree
-    std::vector<MessageInfo> messages;
-    {
-        sqlite::Statement count(reader.db(), "SELECT message_count FROM mailboxes WHERE id = ?1");
-        count.bind(1, mailbox);
-        if (count.step()) messages.reserve(static_cast<std::size_t>(count.int64(0)));
+    sqlite::Transaction snapshot(reader.db(), sqlite::Transaction::Mode::read);  // all reads below agree
+    sqlite::Statement state(reader.db(),
+                            "SELECT message_count, highest_modseq, uidvalidity FROM mailboxes WHERE id = ?1");
+    state.bind(1, mailbox);
+    if (!state.step()) return {};
+    const auto count = static_cast<std::size_t>(state.int64(0));
+    const auto highest_modseq = static_cast<std::uint64_t>(state.int64(1));
+    const auto uidvalidity = static_cast<std::uint32_t>(state.int64(2));
+    auto read_entries = [&](const std::string& condition, std::uint64_t since, std::size_t expected) {
+        std::vector<MessageInfo> entries;
+        entries.reserve(expected);
+        sqlite::Statement s(reader.db(),
+                            std::string(entry_columns) + "WHERE e.mailbox_id = ?1" + condition + " ORDER BY e.uid");
+        s.bind(1, mailbox);
+        if (!condition.empty()) s.bind(2, static_cast<std::int64_t>(since));
+        while (s.step()) entries.push_back(entry_from_row(s));
+        return entries;
+    };
+
+    ListingCache* cache = impl_->listing_cache.get();
+    if (!cache || !cache->worth_keeping(count)) return read_entries("", 0, count);
+    if (auto cached = cache->find(mailbox); cached && cached->uidvalidity == uidvalidity) {
+        if (cached->highest_modseq == highest_modseq && cached->messages->size() == count) return *cached->messages;
+        auto merged = merge_changes(*cached->messages, read_entries(" AND e.modseq > ?2", cached->highest_modseq, 0));
+        if (merged.size() == count) {  // else something is gone: list in full below
+            cache->keep(mailbox,
+                        {uidvalidity, highest_modseq, std::make_shared<const std::vector<MessageInfo>>(merged)});
+            return merged;
+        }
     }
-    sqlite::Statement s(reader.db(), std::string(entry_columns) + "WHERE e.mailbox_id = ?1 ORDER BY e.uid");
-    s.bind(1, mailbox);
-    while (s.step()) messages.push_back(entry_from_row(s));
+    auto messages = read_entries("", 0, count);
+    cache->keep(mailbox, {uidvalidity, highest_modseq, std::make_shared<const std::vector<MessageInfo>>(messages)});
     return messages;
 }
 
