@@ -36,8 +36,7 @@ ImapSession::Completion ImapSession::cmd_select(Command& c) {
         store_.find_mailbox(user_->id, *name, examine ? store::MailboxCounts::included : store::MailboxCounts::omitted);
     if (!mailbox) return no("[NONEXISTENT] Mailbox does not exist");
     auto modseq = store_.mailbox_modseq(mailbox->id).value_or(0);
-    auto messages = store_.list_messages(mailbox->id);
-    view_ = std::make_unique<MailboxView>(*mailbox, std::move(messages), examine);
+    view_ = std::make_unique<MailboxView>(*mailbox, store_.listing(mailbox->id), examine);
     view_->set_synced_modseq(modseq);
     if (examine) {
         // EXAMINE does not take \Recent away from other sessions: show what is unclaimed.

@@ -243,7 +243,8 @@ void ImapSession::report_changes(bool allow_expunge) {
     auto modseq = store_.mailbox_modseq(view_->info().id);
     if (!modseq) return;  // deleted by another session; commands on it will fail
     if (*modseq == view_->synced_modseq() && !(allow_expunge && view_->has_held_expunges())) return;
-    auto fresh = store_.list_messages(view_->info().id);
+    auto listing = store_.listing(view_->info().id);
+    const auto& fresh = *listing;
     std::optional<store::Uid> recent_from;
     if (!view_->read_only() && !fresh.empty() && fresh.back().uid > view_->max_uid()) {
         recent_from = store_.claim_recent(view_->info().id);

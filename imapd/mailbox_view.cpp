@@ -6,41 +6,60 @@
 
 namespace imap {
 
-MailboxView::MailboxView(store::MailboxInfo info, std::vector<store::MessageInfo> messages, bool read_only)
+MailboxView::MailboxView(store::MailboxInfo info, std::shared_ptr<const std::vector<store::MessageInfo>> messages,
+                         bool read_only)
     : info_(std::move(info)), messages_(std::move(messages)), read_only_(read_only) {
     announced_exists_ = exists();
 }
 
+std::vector<store::MessageInfo>& MailboxView::writable() {
+    if (!own_) {
+        auto copy = std::make_shared<std::vector<store::MessageInfo>>(*messages_);
+        own_ = copy.get();
+        messages_ = std::move(copy);
+    }
+    return *own_;
+}
+
 std::optional<std::uint32_t> MailboxView::seq_of(store::Uid uid) const {
-    auto it = std::lower_bound(messages_.begin(), messages_.end(), uid,
+    const auto& messages = *messages_;
+    auto it = std::lower_bound(messages.begin(), messages.end(), uid,
                                [](const store::MessageInfo& m, store::Uid u) { return m.uid < u; });
-    if (it == messages_.end() || it->uid != uid) return std::nullopt;
-    return static_cast<std::uint32_t>(it - messages_.begin() + 1);
+    if (it == messages.end() || it->uid != uid) return std::nullopt;
+    return static_cast<std::uint32_t>(it - messages.begin() + 1);
 }
 
 std::uint32_t MailboxView::recent_count() const {
+    // Usually few messages are \Recent in a big mailbox: look those up rather than scan it all.
     std::uint32_t count = 0;
-    for (const auto& m : messages_)
+    if (recent_.size() < messages_->size() / 16) {
+        for (store::Uid uid : recent_)
+            if (seq_of(uid)) ++count;
+        return count;
+    }
+    for (const auto& m : *messages_)
         if (recent_.count(m.uid)) ++count;
     return count;
 }
 
 void MailboxView::mark_recent_from(store::Uid first) {
-    for (const auto& m : messages_)
-        if (m.uid >= first) recent_.insert(m.uid);
+    auto from = std::lower_bound(messages_->begin(), messages_->end(), first,
+                                 [](const store::MessageInfo& m, store::Uid u) { return m.uid < u; });
+    for (auto it = from; it != messages_->end(); ++it) recent_.insert(recent_.end(), it->uid);
     announced_recent_ = recent_count();
 }
 
 std::optional<std::uint32_t> MailboxView::first_unseen() const {
-    for (std::size_t i = 0; i < messages_.size(); ++i)
-        if (!(messages_[i].flags & store::flag_seen)) return static_cast<std::uint32_t>(i + 1);
+    const auto& messages = *messages_;
+    for (std::size_t i = 0; i < messages.size(); ++i)
+        if (!(messages[i].flags & store::flag_seen)) return static_cast<std::uint32_t>(i + 1);
     return std::nullopt;
 }
 
 std::vector<std::string> MailboxView::keywords_in_use() const {
     std::set<std::string> seen;
     std::vector<std::string> keywords;
-    for (const auto& m : messages_)
+    for (const auto& m : *messages_)
         for (const auto& k : m.keywords)
             if (seen.insert(k).second) keywords.push_back(k);
     return keywords;
@@ -51,7 +70,7 @@ std::string MailboxView::refresh(const std::vector<store::MessageInfo>& fresh, b
     std::string out;
     // 1. Expunges, highest sequence number first so earlier numbers stay valid.
     held_expunges_ =
-        !allow_expunge && std::any_of(messages_.begin(), messages_.end(), [&](const store::MessageInfo& m) {
+        !allow_expunge && std::any_of(messages_->begin(), messages_->end(), [&](const store::MessageInfo& m) {
             return !std::binary_search(
                 fresh.begin(), fresh.end(), m,
                 [](const store::MessageInfo& a, const store::MessageInfo& b) { return a.uid < b.uid; });
@@ -59,7 +78,7 @@ std::string MailboxView::refresh(const std::vector<store::MessageInfo>& fresh, b
     if (allow_expunge) {
         std::vector<store::Uid> gone;
         std::size_t j = 0;
-        for (const auto& m : messages_) {
+        for (const auto& m : *messages_) {
             while (j < fresh.size() && fresh[j].uid < m.uid) ++j;
             if (j >= fresh.size() || fresh[j].uid != m.uid) gone.push_back(m.uid);
         }
@@ -67,11 +86,12 @@ std::string MailboxView::refresh(const std::vector<store::MessageInfo>& fresh, b
     }
     // 2. Flag changes of messages the client knows.
     std::size_t j = 0;
-    for (std::size_t i = 0; i < messages_.size(); ++i) {
-        auto& m = messages_[i];
-        while (j < fresh.size() && fresh[j].uid < m.uid) ++j;
-        if (j < fresh.size() && fresh[j].uid == m.uid &&
-            (fresh[j].flags != m.flags || fresh[j].keywords != m.keywords)) {
+    for (std::size_t i = 0; i < messages_->size(); ++i) {
+        const auto& known = (*messages_)[i];
+        while (j < fresh.size() && fresh[j].uid < known.uid) ++j;
+        if (j < fresh.size() && fresh[j].uid == known.uid &&
+            (fresh[j].flags != known.flags || fresh[j].keywords != known.keywords)) {
+            auto& m = writable()[i];
             m.flags = fresh[j].flags;
             m.keywords = fresh[j].keywords;
             m.modseq = fresh[j].modseq;
@@ -82,12 +102,16 @@ std::string MailboxView::refresh(const std::vector<store::MessageInfo>& fresh, b
     }
     // 3. New messages.
     store::Uid known = max_uid();
-    for (const auto& m : fresh)
-        if (m.uid > known) {
-            messages_.push_back(m);
-            if (recent_from && m.uid >= *recent_from) recent_.insert(m.uid);
+    auto first_new = std::upper_bound(fresh.begin(), fresh.end(), known,
+                                      [](store::Uid u, const store::MessageInfo& m) { return u < m.uid; });
+    if (first_new != fresh.end()) {
+        auto& messages = writable();
+        for (auto it = first_new; it != fresh.end(); ++it) {
+            messages.push_back(*it);
+            if (recent_from && it->uid >= *recent_from) recent_.insert(it->uid);
         }
-    if (!messages_.empty()) info_.uidnext = std::max(info_.uidnext, messages_.back().uid + 1);
+    }
+    if (!messages_->empty()) info_.uidnext = std::max(info_.uidnext, messages_->back().uid + 1);
     if (exists() != announced_exists_) {
         out += "* " + std::to_string(exists()) + " EXISTS\r\n";
         announced_exists_ = exists();
@@ -102,7 +126,7 @@ std::string MailboxView::refresh(const std::vector<store::MessageInfo>& fresh, b
 
 void MailboxView::apply_flags(const store::MessageInfo& changed) {
     if (auto seq = seq_of(changed.uid)) {
-        auto& m = messages_[*seq - 1];
+        auto& m = writable()[*seq - 1];
         m.flags = changed.flags;
         m.keywords = changed.keywords;
         m.modseq = changed.modseq;
@@ -113,12 +137,29 @@ std::string MailboxView::remove(const std::vector<store::Uid>& uids) {
     std::string out;
     std::vector<store::Uid> sorted(uids);
     std::sort(sorted.rbegin(), sorted.rend());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    // Responses from the highest sequence number down, so each number is right when it is read.
+    std::vector<std::uint32_t> gone;
     for (store::Uid uid : sorted) {
         auto seq = seq_of(uid);
         if (!seq) continue;
         out += "* " + std::to_string(*seq) + " EXPUNGE\r\n";
-        messages_.erase(messages_.begin() + (*seq - 1));
+        gone.push_back(*seq);
         recent_.erase(uid);
+    }
+    if (!gone.empty()) {  // one pass, not one erase (moving everything after it) per message
+        auto& messages = writable();
+        std::size_t next_gone = gone.size();  // gone is descending: walk it from the back
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < messages.size(); ++i) {
+            if (next_gone > 0 && gone[next_gone - 1] == i + 1) {
+                --next_gone;
+                continue;
+            }
+            if (kept != i) messages[kept] = std::move(messages[i]);
+            ++kept;
+        }
+        messages.resize(kept);
     }
     announced_exists_ = exists();
     announced_recent_ = recent_count();

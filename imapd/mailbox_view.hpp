@@ -5,9 +5,13 @@
 // The view changes only through refresh() (other people's changes) and the session's own
 // commands (apply_flags, remove); refresh() returns the untagged responses that bring the client
 // up to date. Expunges can be held back (no EXPUNGE during FETCH, STORE or SEARCH).
+//
+// The messages start out as the store's shared listing (for a big mailbox, the one in the listing
+// cache: SELECT copies nothing) and are copied on the first change the view has to make.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -19,15 +23,16 @@ namespace imap {
 
 class MailboxView {
 public:
-    MailboxView(store::MailboxInfo info, std::vector<store::MessageInfo> messages, bool read_only);
+    MailboxView(store::MailboxInfo info, std::shared_ptr<const std::vector<store::MessageInfo>> messages,
+                bool read_only);
 
     const store::MailboxInfo& info() const { return info_; }
     bool read_only() const { return read_only_; }
-    std::uint32_t exists() const { return static_cast<std::uint32_t>(messages_.size()); }
+    std::uint32_t exists() const { return static_cast<std::uint32_t>(messages_->size()); }
     /// 1-based sequence number → message.
-    const store::MessageInfo& at(std::uint32_t seq) const { return messages_.at(seq - 1); }
+    const store::MessageInfo& at(std::uint32_t seq) const { return messages_->at(seq - 1); }
     std::optional<std::uint32_t> seq_of(store::Uid uid) const;
-    store::Uid max_uid() const { return messages_.empty() ? 0 : messages_.back().uid; }
+    store::Uid max_uid() const { return messages_->empty() ? 0 : messages_->back().uid; }
     std::uint32_t recent_count() const;
     bool is_recent(store::Uid uid) const { return recent_.count(uid) != 0; }
     void mark_recent_from(store::Uid first);
@@ -53,8 +58,12 @@ public:
     bool has_held_expunges() const { return held_expunges_; }
 
 private:
+    /// The messages, made the view's own (copied) if they were still shared.
+    std::vector<store::MessageInfo>& writable();
+
     store::MailboxInfo info_;
-    std::vector<store::MessageInfo> messages_;  ///< ascending UID = sequence order
+    std::shared_ptr<const std::vector<store::MessageInfo>> messages_;  ///< ascending UID = sequence order
+    std::vector<store::MessageInfo>* own_ = nullptr;                   ///< *messages_ once the view has its own copy
     std::set<store::Uid> recent_;
     bool read_only_;
     std::uint32_t announced_exists_ = 0;

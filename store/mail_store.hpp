@@ -208,7 +208,10 @@ public:
     Uid append(MailboxId mailbox, std::string_view raw, std::uint32_t flags, std::int64_t internal_date,
                const std::vector<std::string>& keywords = {}, std::int32_t date_offset_minutes = 0);
     /// Messages of a mailbox in ascending UID order.
-    std::vector<MessageInfo> list_messages(MailboxId mailbox) const;
+    std::vector<MessageInfo> list_messages(MailboxId mailbox) const { return *listing(mailbox); }
+    /// The same, shared and immutable: for a mailbox in the listing cache, the cached listing
+    /// itself (no copy).
+    std::shared_ptr<const std::vector<MessageInfo>> listing(MailboxId mailbox) const;
     /// The stored bytes of one message. Throws not_found.
     std::string read_message(MailboxId mailbox, Uid uid) const;
     /// The stored bytes by message id (shared by every copy). Throws not_found.

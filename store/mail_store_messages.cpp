@@ -153,13 +153,14 @@ Uid MailStore::append(MailboxId mailbox, std::string_view raw, std::uint32_t fla
     return uid;
 }
 
-std::vector<MessageInfo> MailStore::list_messages(MailboxId mailbox) const {
+std::shared_ptr<const std::vector<MessageInfo>> MailStore::listing(MailboxId mailbox) const {
+    using Listing = std::shared_ptr<const std::vector<MessageInfo>>;
     Impl::Reader reader(*impl_);
     sqlite::Transaction snapshot(reader.db(), sqlite::Transaction::Mode::read);  // all reads below agree
     sqlite::Statement state(reader.db(),
                             "SELECT message_count, highest_modseq, uidvalidity FROM mailboxes WHERE id = ?1");
     state.bind(1, mailbox);
-    if (!state.step()) return {};
+    if (!state.step()) return std::make_shared<const std::vector<MessageInfo>>();
     const auto count = static_cast<std::size_t>(state.int64(0));
     const auto highest_modseq = static_cast<std::uint64_t>(state.int64(1));
     const auto uidvalidity = static_cast<std::uint32_t>(state.int64(2));
@@ -175,19 +176,21 @@ std::vector<MessageInfo> MailStore::list_messages(MailboxId mailbox) const {
     };
 
     ListingCache* cache = impl_->listing_cache.get();
-    if (!cache || !cache->worth_keeping(count)) return read_entries("", 0, count);
+    if (!cache || !cache->worth_keeping(count)) {
+        return std::make_shared<const std::vector<MessageInfo>>(read_entries("", 0, count));
+    }
     if (auto cached = cache->find(mailbox); cached && cached->uidvalidity == uidvalidity) {
-        if (cached->highest_modseq == highest_modseq && cached->messages->size() == count) return *cached->messages;
+        if (cached->highest_modseq == highest_modseq && cached->messages->size() == count) return cached->messages;
         auto merged = merge_changes(*cached->messages, read_entries(" AND e.modseq > ?2", cached->highest_modseq, 0));
         if (merged.size() == count) {  // else something is gone: list in full below
-            cache->keep(mailbox,
-                        {uidvalidity, highest_modseq, std::make_shared<const std::vector<MessageInfo>>(merged)});
-            return merged;
+            Listing listing = std::make_shared<const std::vector<MessageInfo>>(std::move(merged));
+            cache->keep(mailbox, {uidvalidity, highest_modseq, listing});
+            return listing;
         }
     }
-    auto messages = read_entries("", 0, count);
-    cache->keep(mailbox, {uidvalidity, highest_modseq, std::make_shared<const std::vector<MessageInfo>>(messages)});
-    return messages;
+    Listing listing = std::make_shared<const std::vector<MessageInfo>>(read_entries("", 0, count));
+    cache->keep(mailbox, {uidvalidity, highest_modseq, listing});
+    return listing;
 }
 
 std::string MailStore::read_message(MailboxId mailbox, Uid uid) const {
