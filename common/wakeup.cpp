@@ -5,9 +5,9 @@
 namespace maild {
 namespace {
 
-// SIGURG is otherwise ignored by default and never sent by the kernel for TCP without
-// out-of-band data, which mail protocols do not use; Go's runtime preempts goroutines with it for
-// the same reasons.
+// SIGURG is ignored by default, and the kernel sends it (for TCP urgent data) only to a socket's
+// owner set with F_SETOWN, which maild never sets; a stray one would only cost a spurious EINTR.
+// Go's runtime preempts goroutines with it for the same reasons.
 constexpr int wake_signal = SIGURG;
 
 void on_wake_signal(int) {}  // only there to interrupt ppoll (EINTR)

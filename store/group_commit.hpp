@@ -3,10 +3,11 @@
 // Each caller hands in its work and blocks. The first caller to find no commit under way becomes
 // the leader: it takes every waiting piece of work, runs each inside its own SAVEPOINT of one write
 // transaction (so one failing piece rolls back alone), commits once, and wakes the callers whose
-// work it carried. Work that arrives while a commit is under way waits for the next one. A caller
-// returns only after the transaction holding its work is durably committed, so an SMTP 250 sent
-// after it is still sent only for mail on disk; if the commit fails, every caller in it gets the
-// error and nothing of theirs is stored.
+// work it carried. Work that arrives while a commit is under way waits for the next one, led by
+// the oldest waiter, to whom the leader hands the lead. Each waiter is woken once (done, or lead)
+// by a semaphore posted after the mutex is released. A caller returns only after the transaction
+// holding its work is durably committed, so an SMTP 250 sent after it is still sent only for mail
+// on disk; if the commit fails, every caller in it gets the error and nothing of theirs is stored.
 #pragma once
 
 #include <cstddef>
