@@ -18,10 +18,11 @@ std::string literal(std::string_view bytes) {
 
 }  // namespace
 
-MimePart ImapSession::load_structure(store::MessageId message, const std::string& raw) {
+MimePart ImapSession::load_structure(const store::MailStore::Snapshot& snapshot, store::MessageId message,
+                                     const std::string& raw) {
     // Parsed once at delivery or APPEND and kept in the store; messages stored without it (or
     // with a structure from an older format) are parsed now and the result kept.
-    if (auto stored = store_.read_structure(message)) {
+    if (auto stored = snapshot.read_structure(message)) {
         if (auto tree = message::deserialize_structure(*stored); tree && message::structure_fits(*tree, raw.size())) {
             return std::move(*tree);
         }
@@ -48,20 +49,23 @@ ImapSession::Completion ImapSession::cmd_fetch(Command& c) {
     bool set_seen = request->sets_seen() && !view_->read_only();
 
     std::size_t missing = 0;
+    // One read transaction for every message this command reads.
+    std::optional<store::MailStore::Snapshot> snapshot;
+    if (request->needs_message()) snapshot.emplace(store_.snapshot());
     for (auto seq : *seqs) {
         store::MessageInfo info = view_->at(seq);
         std::string raw;
         std::optional<MimePart> tree;
         if (request->needs_message()) {
             try {
-                raw = store_.read_raw(info.message_id);
+                raw = snapshot->read_raw(info.message_id);
             } catch (const store::StoreError& e) {
                 if (e.kind() != store::StoreError::Kind::not_found) throw;
                 ++missing;  // expunged by another session; its EXPUNGE is still pending
                 continue;
             }
             if (request->envelope || request->body || request->body_structure || !request->sections.empty()) {
-                tree = load_structure(info.message_id, raw);
+                tree = load_structure(*snapshot, info.message_id, raw);
             }
         }
         bool flags_changed = false;

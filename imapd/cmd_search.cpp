@@ -13,6 +13,12 @@ ImapSession::Completion ImapSession::cmd_search(Command& c) {
     if (!program) return syntax_error(c.args);
 
     std::string result = "* SEARCH";
+    // One read transaction for every message read (taken only when a key needs the text).
+    std::optional<store::MailStore::Snapshot> snapshot;
+    auto reads = [&]() -> const store::MailStore::Snapshot& {
+        if (!snapshot) snapshot.emplace(store_.snapshot());
+        return *snapshot;
+    };
     for (std::uint32_t seq = 1; seq <= view_->exists(); ++seq) {
         const store::MessageInfo& info = view_->at(seq);
         std::optional<std::string> raw;
@@ -25,7 +31,7 @@ ImapSession::Completion ImapSession::cmd_search(Command& c) {
         candidate.raw = [&]() -> const std::string& {
             if (!raw) {
                 try {
-                    raw = store_.read_raw(info.message_id);
+                    raw = reads().read_raw(info.message_id);
                 } catch (const store::StoreError& e) {
                     if (e.kind() != store::StoreError::Kind::not_found) throw;
                     raw.emplace();  // expunged meanwhile: matches no text
@@ -36,7 +42,8 @@ ImapSession::Completion ImapSession::cmd_search(Command& c) {
         std::optional<MimePart> tree;
         candidate.structure = [&]() -> const MimePart& {
             if (!tree)
-                tree = candidate.raw().empty() ? parse_message("") : load_structure(info.message_id, candidate.raw());
+                tree = candidate.raw().empty() ? parse_message("")
+                                               : load_structure(reads(), info.message_id, candidate.raw());
             return *tree;
         };
         if (search_matches(*program, candidate)) result += " " + std::to_string(c.uid ? info.uid : seq);

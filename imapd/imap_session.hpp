@@ -130,7 +130,8 @@ private:
     Completion cmd_copy(Command& c);
     Completion cmd_fetch(Command& c);
     /// The message's parsed structure: the stored one, or parsed now (and then stored).
-    MimePart load_structure(store::MessageId message, const std::string& raw);
+    MimePart load_structure(const store::MailStore::Snapshot& snapshot, store::MessageId message,
+                            const std::string& raw);
     Completion cmd_search(Command& c);
 
     const ImapConfig& config_;

@@ -219,6 +219,26 @@ public:
     /// The parsed structure kept with a message, if any; save_structure fills it in later.
     std::optional<std::string> read_structure(MessageId message) const;
     void save_structure(MessageId message, std::string_view structure);
+
+    /// Reads of messages that all see one state of the store, over one pooled connection and
+    /// one read transaction for as long as it lives: for a command that reads many messages
+    /// (SEARCH, FETCH), which would otherwise pay a transaction and its file locks per read.
+    class Snapshot {
+    public:
+        ~Snapshot();
+        Snapshot(Snapshot&&) noexcept;
+        Snapshot& operator=(Snapshot&&) noexcept;
+        /// As MailStore::read_raw and read_structure.
+        std::string read_raw(MessageId message) const;
+        std::optional<std::string> read_structure(MessageId message) const;
+
+    private:
+        friend class MailStore;
+        struct State;
+        explicit Snapshot(std::unique_ptr<State> state);
+        std::unique_ptr<State> state_;
+    };
+    Snapshot snapshot() const;
     /// Replaces the system flags of one message. Throws not_found.
     void set_flags(MailboxId mailbox, Uid uid, std::uint32_t flags);
     /// Changes flags and keywords of the given UIDs (missing UIDs are skipped) in one transaction;

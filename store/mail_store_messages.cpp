@@ -203,21 +203,52 @@ std::string MailStore::read_message(MailboxId mailbox, Uid uid) const {
     return s.blob(0);
 }
 
-std::string MailStore::read_raw(MessageId message) const {
-    Impl::Reader reader(*impl_);
-    sqlite::Statement s(reader.db(), "SELECT raw FROM messages WHERE id = ?1");
+namespace {
+
+std::string raw_of(sqlite::Database& db, MessageId message) {
+    sqlite::Statement s(db, "SELECT raw FROM messages WHERE id = ?1");
     s.bind(1, message);
     if (!s.step()) throw StoreError(Kind::not_found, "no message " + std::to_string(message));
     return s.blob(0);
 }
 
-std::optional<std::string> MailStore::read_structure(MessageId message) const {
-    Impl::Reader reader(*impl_);
-    sqlite::Statement s(reader.db(), "SELECT structure FROM messages WHERE id = ?1");
+std::optional<std::string> structure_of(sqlite::Database& db, MessageId message) {
+    sqlite::Statement s(db, "SELECT structure FROM messages WHERE id = ?1");
     s.bind(1, message);
     if (!s.step() || s.is_null(0)) return std::nullopt;
     return s.blob(0);
 }
+
+}  // namespace
+
+std::string MailStore::read_raw(MessageId message) const {
+    Impl::Reader reader(*impl_);
+    return raw_of(reader.db(), message);
+}
+
+std::optional<std::string> MailStore::read_structure(MessageId message) const {
+    Impl::Reader reader(*impl_);
+    return structure_of(reader.db(), message);
+}
+
+struct MailStore::Snapshot::State {
+    explicit State(const Impl& impl) : reader(impl), transaction(reader.db(), sqlite::Transaction::Mode::read) {}
+    Impl::Reader reader;
+    sqlite::Transaction transaction;  // never committed: ends (read only) when the snapshot goes
+};
+
+MailStore::Snapshot::Snapshot(std::unique_ptr<State> state) : state_(std::move(state)) {}
+MailStore::Snapshot::~Snapshot() = default;
+MailStore::Snapshot::Snapshot(Snapshot&&) noexcept = default;
+MailStore::Snapshot& MailStore::Snapshot::operator=(Snapshot&&) noexcept = default;
+
+std::string MailStore::Snapshot::read_raw(MessageId message) const { return raw_of(state_->reader.db(), message); }
+
+std::optional<std::string> MailStore::Snapshot::read_structure(MessageId message) const {
+    return structure_of(state_->reader.db(), message);
+}
+
+MailStore::Snapshot MailStore::snapshot() const { return Snapshot(std::make_unique<Snapshot::State>(*impl_)); }
 
 void MailStore::save_structure(MessageId message, std::string_view structure) {
     Impl::Writer writer(*impl_);
