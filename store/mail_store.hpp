@@ -220,9 +220,10 @@ public:
     std::optional<std::string> read_structure(MessageId message) const;
     void save_structure(MessageId message, std::string_view structure);
 
-    /// Reads of messages that all see one state of the store, over one pooled connection and
-    /// one read transaction for as long as it lives: for a command that reads many messages
-    /// (SEARCH, FETCH), which would otherwise pay a transaction and its file locks per read.
+    /// Reads of messages that all see one state of the store (as it was at the first read), over
+    /// one pooled connection and one read transaction for as long as it lives: for a command that
+    /// reads many messages (SEARCH, FETCH), which would otherwise pay a transaction and its file
+    /// locks per read. While it lives, its thread must not need a second pooled read connection.
     class Snapshot {
     public:
         ~Snapshot();

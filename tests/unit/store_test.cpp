@@ -259,6 +259,20 @@ TEST_F(TempStoreTest, DeliverByAddressResolvesInsideTheTransaction) {
     EXPECT_EQ(raw_query(path_, "SELECT count(*) FROM messages"), "1\n");
 }
 
+TEST_F(TempStoreTest, ASnapshotReadsOneStateOfTheStore) {
+    UserId alice = store_->add_user("alice@example.test", "pw");
+    UserId to[] = {alice};
+    MessageId first = store_->deliver("Subject: one\r\n\r\n1\r\n", to, 0).message;
+    {
+        auto snapshot = store_->snapshot();
+        EXPECT_EQ(snapshot.read_raw(first), "Subject: one\r\n\r\n1\r\n");                // its state starts here
+        MessageId second = store_->deliver("Subject: two\r\n\r\n2\r\n", to, 0).message;  // not blocked by it
+        EXPECT_EQ(kind_of([&] { snapshot.read_raw(second); }), Kind::not_found);
+        EXPECT_EQ(store_->read_raw(second), "Subject: two\r\n\r\n2\r\n");
+    }
+    EXPECT_EQ(store_->snapshot().read_raw(first), "Subject: one\r\n\r\n1\r\n");
+}
+
 TEST_F(TempStoreTest, UidsAscendAndAreNeverReused) {
     UserId alice = store_->add_user("alice@example.test", "pw");
     UserId to[] = {alice};
