@@ -9,10 +9,11 @@ bool ConnectionRegistry::try_add() {
     return true;
 }
 
-void ConnectionRegistry::remove() {
+std::size_t ConnectionRegistry::remove() {
     std::lock_guard lock(mu_);
     --live_;
     if (live_ == 0) empty_.notify_all();
+    return live_;
 }
 
 std::size_t ConnectionRegistry::live() const {

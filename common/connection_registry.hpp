@@ -15,9 +15,9 @@ public:
 
     /// Reserves a slot; false when max_connections are already live.
     bool try_add();
-    /// Releases a slot reserved by try_add(). Must be the last thing a connection thread does
-    /// with shared state.
-    void remove();
+    /// Releases a slot reserved by try_add(); returns how many are still live. Must be the last
+    /// thing a connection thread does with shared state.
+    std::size_t remove();
     std::size_t live() const;
     /// Waits until no connection is live or the timeout passes; true when none is live.
     bool wait_until_empty(std::chrono::milliseconds timeout);
