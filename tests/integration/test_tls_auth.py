@@ -154,6 +154,26 @@ class ImapTls(TlsTest):
         self.assertEqual(c.select("INBOX")[0], "OK")
         c.logout()
 
+    def test_idle_over_tls_is_woken_by_a_delivery(self):
+        # The wake-up interrupts a wait that OpenSSL sits in too: the EXISTS must come at once,
+        # and the DONE after it must still be read (nothing left behind in the TLS buffers).
+        d = self.imapd()
+        smtpd = self.start("smtpd")
+        c = imaplib.IMAP4_SSL("127.0.0.1", d.listener_port("implicit"), ssl_context=client_context(), timeout=20)
+        c.login("alice@example.test", "secret")
+        self.assertEqual(c.select("INBOX"), ("OK", [b"0"]))
+        tag = c._new_tag().decode()
+        c.send(f"{tag} IDLE\r\n".encode())
+        self.assertTrue(c.readline().startswith(b"+"))
+        for n in (1, 2):
+            with smtplib.SMTP("127.0.0.1", smtpd.port, timeout=20) as s:
+                s.sendmail("carol@example.test", ["alice@example.test"], MESSAGE)
+            self.assertEqual(c.readline(), f"* {n} EXISTS\r\n".encode())
+            self.assertEqual(c.readline(), f"* {n} RECENT\r\n".encode())
+        c.send(b"DONE\r\n")
+        self.assertTrue(c.readline().startswith(f"{tag} OK".encode()))
+        c.logout()
+
     def test_starttls_and_logindisabled(self):
         d = self.imapd("--allow-plaintext-auth", "no")
         c = imaplib.IMAP4("127.0.0.1", d.port, timeout=20)
