@@ -6,6 +6,7 @@
 
 #include "common/config.hpp"
 #include "common/log.hpp"
+#include "common/memory.hpp"
 #include "common/privileges.hpp"
 #include "common/signals.hpp"
 
@@ -26,6 +27,7 @@ void serve_until_signalled(Server& server, const std::optional<std::string>& use
 }
 
 int run_daemon_main(const char* program, const std::function<int()>& body) {
+    configure_allocator();
     try {
         return body();
     } catch (const config::ConfigError& e) {

@@ -1,6 +1,5 @@
 #include "common/server.hpp"
 
-#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -15,6 +14,7 @@
 #include <thread>
 
 #include "common/log.hpp"
+#include "common/memory.hpp"
 #include "common/stream.hpp"
 
 namespace maild {
@@ -95,18 +95,6 @@ const char* drive_session(ConnectionTask& task) {
         }
     }
     return "closed-by-server";
-}
-
-/// Hands memory that ended sessions freed back to the system once no connection is left, at most
-/// every 10 s. glibc keeps freed memory in its per-thread arenas, so without this a burst of
-/// sessions leaves its peak RSS behind for good. Touches no server state (it may be gone).
-void release_memory_when_idle() {
-    static std::atomic<std::int64_t> last_release{0};
-    const std::int64_t now =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-    std::int64_t previous = last_release.load();
-    if (now - previous < 10 || !last_release.compare_exchange_strong(previous, now)) return;
-    ::malloc_trim(0);
 }
 
 /// Serves one connection on the calling thread; releases the task before the last touch of
