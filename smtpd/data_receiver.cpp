@@ -21,16 +21,25 @@ std::size_t DataReceiver::feed(std::string_view bytes) {
         char c = bytes[i];
         switch (state_) {
             case State::in_line: {
-                // Fast path: copy everything up to the next CR in one go.
-                const void* cr = std::memchr(bytes.data() + i, '\r', bytes.size() - i);
-                std::size_t end =
-                    cr ? static_cast<std::size_t>(static_cast<const char*>(cr) - bytes.data()) : bytes.size();
-                emit(bytes.substr(i, end - i));
-                i = end;
-                if (cr) {
-                    emit("\r");
+                // Fast path: copy whole lines in one go, up to a CR whose line end cannot be
+                // judged yet (the chunk ends) or is followed by a dot (maybe the end of data).
+                const std::size_t start = i;
+                for (;;) {
+                    const void* cr = std::memchr(bytes.data() + i, '\r', bytes.size() - i);
+                    if (!cr) {
+                        emit(bytes.substr(start));
+                        i = bytes.size();
+                        break;
+                    }
+                    const auto at = static_cast<std::size_t>(static_cast<const char*>(cr) - bytes.data());
+                    if (at + 2 < bytes.size() && bytes[at + 1] == '\n' && bytes[at + 2] != '.') {
+                        i = at + 2;  // CRLF and a line that does not start with a dot: keep copying
+                        continue;
+                    }
+                    emit(bytes.substr(start, at + 1 - start));
                     state_ = State::after_cr;
-                    ++i;
+                    i = at + 1;
+                    break;
                 }
                 continue;
             }

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "smtpd/data_receiver.hpp"
 
 namespace {
@@ -92,6 +94,52 @@ TEST(DataReceiver, ExactlyAtTheLimitIsAccepted) {
 TEST(DataReceiver, KeepsNulAnd8BitBytes) {
     std::string input("a\0b\xff\xc3\xa9\r\n.\r\n", 11);
     EXPECT_EQ(receive(input).first, std::string("a\0b\xff\xc3\xa9\r\n", 8));
+}
+
+/// RFC 5321 4.5.2 and 4.1.1.4 read whole, byte by byte: the data ends at a line "." (a line
+/// starts at the beginning or after CRLF, never after a bare CR or LF), and one leading dot is
+/// removed from every other line. Sets used to the bytes up to the end, 0 if there is none.
+std::string reference_unstuff(std::string_view in, std::size_t& used) {
+    std::string out;
+    bool line_start = true;
+    used = 0;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (line_start) {
+            if (in.substr(i, 3) == ".\r\n") {
+                used = i + 3;
+                return out;
+            }
+            line_start = false;
+            if (in[i] == '.') continue;
+        }
+        out += in[i];
+        if (in[i] == '\n' && i > 0 && in[i - 1] == '\r') line_start = true;
+    }
+    return out;
+}
+
+TEST(DataReceiver, AgreesWithAByteByByteReadingOnRandomInputInRandomPieces) {
+    std::mt19937 random(20261130);
+    const char alphabet[] = {'\r', '\n', '.', 'a', 'b'};
+    for (int round = 0; round < 20000; ++round) {
+        std::string input;
+        const std::size_t length = random() % 40;
+        for (std::size_t i = 0; i < length; ++i) input += alphabet[random() % sizeof alphabet];
+        input += "\r\n.\r\n";  // every input ends somewhere
+        std::size_t expected_used = 0;
+        const std::string expected = reference_unstuff(input, expected_used);
+        ASSERT_GT(expected_used, 0u);
+
+        DataReceiver receiver(1 << 20);
+        std::size_t offset = 0;
+        while (!receiver.complete() && offset < input.size()) {
+            const std::size_t piece = 1 + random() % 8;
+            offset += receiver.feed(std::string_view(input).substr(offset, piece));
+        }
+        ASSERT_TRUE(receiver.complete()) << input;
+        EXPECT_EQ(receiver.message(), expected) << input;
+        EXPECT_EQ(offset, expected_used) << input;
+    }
 }
 
 }  // namespace
