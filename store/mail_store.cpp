@@ -208,11 +208,8 @@ bool MailStore::verify_password(std::string_view address, std::string_view passw
         Impl::Reader reader(*impl_);
         if (auto row = user_row(reader.db(), address)) hash = row->second;
     }
-    if (impl_->password_cache->verified(address, password, hash)) return true;
     // An unknown user or an account without a password costs one hash too (check_password).
-    if (!check_password(password, hash)) return false;
-    impl_->password_cache->remember(address, password, hash);
-    return true;
+    return impl_->password_cache->check(address, password, hash, [&] { return check_password(password, hash); });
 }
 
 // --- change notification -------------------------------------------------------------------------

@@ -36,14 +36,28 @@ PasswordCache::Digest PasswordCache::digest(std::string_view address, std::strin
     return out;
 }
 
+bool PasswordCache::verified_locked(const std::string& key, const Digest& given, std::string_view stored_hash,
+                                    Clock::time_point now) const {
+    auto it = entries_.find(key);
+    if (it == entries_.end() || now >= it->second.expires || it->second.stored_hash != stored_hash) return false;
+    return CRYPTO_memcmp(given.data(), it->second.digest.data(), given.size()) == 0;
+}
+
+void PasswordCache::remember_locked(std::string key, const Digest& d, std::string_view stored_hash,
+                                    Clock::time_point now) {
+    if (entries_.size() >= max_entries_) {
+        std::erase_if(entries_, [&](const auto& entry) { return now >= entry.second.expires; });
+        if (entries_.size() >= max_entries_) entries_.clear();  // bounded memory over hit rate
+    }
+    entries_.insert_or_assign(std::move(key), Entry{d, std::string(stored_hash), now + ttl_});
+}
+
 bool PasswordCache::verified(std::string_view address, std::string_view password, std::string_view stored_hash,
                              Clock::time_point now) const {
     if (ttl_.count() <= 0 || stored_hash.empty()) return false;
     Digest given = digest(address, password);
     std::lock_guard lock(mutex_);
-    auto it = entries_.find(lower(address));
-    if (it == entries_.end() || now >= it->second.expires || it->second.stored_hash != stored_hash) return false;
-    return CRYPTO_memcmp(given.data(), it->second.digest.data(), given.size()) == 0;
+    return verified_locked(lower(address), given, stored_hash, now);
 }
 
 void PasswordCache::remember(std::string_view address, std::string_view password, std::string_view stored_hash,
@@ -51,11 +65,44 @@ void PasswordCache::remember(std::string_view address, std::string_view password
     if (ttl_.count() <= 0 || stored_hash.empty()) return;
     Digest d = digest(address, password);
     std::lock_guard lock(mutex_);
-    if (entries_.size() >= max_entries_) {
-        std::erase_if(entries_, [&](const auto& entry) { return now >= entry.second.expires; });
-        if (entries_.size() >= max_entries_) entries_.clear();  // bounded memory over hit rate
+    remember_locked(lower(address), d, stored_hash, now);
+}
+
+bool PasswordCache::check(std::string_view address, std::string_view password, std::string_view stored_hash,
+                          const std::function<bool()>& slow_check) {
+    if (ttl_.count() <= 0 || stored_hash.empty()) return slow_check();
+    const Digest given = digest(address, password);
+    std::pair<std::string, Digest> flight{lower(address), given};
+    std::unique_lock lock(mutex_);
+    while (!verified_locked(flight.first, given, stored_hash, Clock::now())) {
+        if (!checking_.contains(flight)) {
+            checking_.insert(flight);
+            lock.unlock();
+            bool ok = false;
+            try {
+                ok = slow_check();
+            } catch (...) {
+                lock.lock();
+                checking_.erase(flight);
+                check_done_.notify_all();
+                throw;
+            }
+            lock.lock();
+            if (ok) remember_locked(flight.first, given, stored_hash, Clock::now());
+            checking_.erase(flight);
+            check_done_.notify_all();
+            return ok;
+        }
+        ++waiting_;
+        check_done_.wait(lock);
+        --waiting_;
     }
-    entries_.insert_or_assign(lower(address), Entry{d, std::string(stored_hash), now + ttl_});
+    return true;
+}
+
+std::size_t PasswordCache::waiting() const {
+    std::lock_guard lock(mutex_);
+    return waiting_;
 }
 
 }  // namespace store
