@@ -10,14 +10,6 @@
 
 namespace imap {
 
-namespace {
-
-std::string literal(std::string_view bytes) {
-    return "{" + std::to_string(bytes.size()) + "}\r\n" + std::string(bytes);
-}
-
-}  // namespace
-
 MimePart ImapSession::load_structure(const store::MailStore::Snapshot& snapshot, store::MessageId message,
                                      const std::string& raw) {
     // Parsed once at delivery or APPEND and kept in the store; messages stored without it (or
@@ -49,6 +41,7 @@ ImapSession::Completion ImapSession::cmd_fetch(Command& c) {
     bool set_seen = request->sets_seen() && !view_->read_only();
 
     std::size_t missing = 0;
+    std::string line;
     // One read transaction for every message this command reads.
     std::optional<store::MailStore::Snapshot> snapshot;
     if (request->needs_message()) snapshot.emplace(store_.snapshot());
@@ -79,25 +72,52 @@ ImapSession::Completion ImapSession::cmd_fetch(Command& c) {
                 flags_changed = true;
             }
         }
-        std::string items;
-        auto add = [&items](std::string item) {
-            if (!items.empty()) items += ' ';
-            items += item;
+        // The response is built in one reused buffer: no string per item (a UID FETCH 1:* of a
+        // large mailbox writes a line for every message).
+        line.assign("* ");
+        line += std::to_string(seq);
+        line += " FETCH (";
+        const std::size_t items_start = line.size();
+        auto item = [&](std::string_view name) {
+            if (line.size() > items_start) line += ' ';
+            line += name;
+            line += ' ';
         };
-        if (request->uid) add("UID " + std::to_string(info.uid));
-        if (request->flags || flags_changed)
-            add("FLAGS " + flag_list(info.flags, info.keywords, view_->is_recent(info.uid)));
-        if (request->internal_date) {
-            add("INTERNALDATE \"" + format_date_time(DateTime{info.internal_date, info.internal_date_offset}) + "\"");
+        if (request->uid) {
+            item("UID");
+            line += std::to_string(info.uid);
         }
-        if (request->size) add("RFC822.SIZE " + std::to_string(info.size));
-        if (request->envelope) add("ENVELOPE " + render_envelope(raw, *tree));
-        if (request->body) add("BODY " + render_body_structure(raw, *tree, false));
-        if (request->body_structure) add("BODYSTRUCTURE " + render_body_structure(raw, *tree, true));
+        if (request->flags || flags_changed) {
+            item("FLAGS");
+            append_flag_list(line, info.flags, info.keywords, view_->is_recent(info.uid));
+        }
+        if (request->internal_date) {
+            item("INTERNALDATE");
+            line += '"';
+            line += format_date_time(DateTime{info.internal_date, info.internal_date_offset});
+            line += '"';
+        }
+        if (request->size) {
+            item("RFC822.SIZE");
+            line += std::to_string(info.size);
+        }
+        if (request->envelope) {
+            item("ENVELOPE");
+            line += render_envelope(raw, *tree);
+        }
+        if (request->body) {
+            item("BODY");
+            line += render_body_structure(raw, *tree, false);
+        }
+        if (request->body_structure) {
+            item("BODYSTRUCTURE");
+            line += render_body_structure(raw, *tree, true);
+        }
         for (const auto& section : request->sections) {
+            item(section.response_name());
             auto bytes = extract_section(raw, *tree, section);
             if (!bytes) {
-                add(section.response_name() + " NIL");
+                line += "NIL";
                 continue;
             }
             std::string_view view(*bytes);
@@ -105,9 +125,13 @@ ImapSession::Completion ImapSession::cmd_fetch(Command& c) {
                 std::size_t origin = std::min<std::size_t>(*section.origin, view.size());
                 view = view.substr(origin, *section.count);
             }
-            add(section.response_name() + " " + literal(view));
+            line += '{';
+            line += std::to_string(view.size());
+            line += "}\r\n";
+            line += view;
         }
-        send("* " + std::to_string(seq) + " FETCH (" + items + ")\r\n");
+        line += ")\r\n";
+        send(line);
     }
     if (missing > 0) return no("[EXPUNGEISSUED] Some messages were expunged by another session");
     return ok(c.uid ? "UID FETCH completed" : "FETCH completed");

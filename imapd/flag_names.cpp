@@ -69,10 +69,11 @@ std::optional<FlagSet> read_flag_list(CommandReader& reader, bool parentheses_op
     return set;
 }
 
-std::string flag_list(std::uint32_t flags, const std::vector<std::string>& keywords, bool recent) {
-    std::string out = "(";
-    auto add = [&out](std::string_view name) {
-        if (out.size() > 1) out += ' ';
+void append_flag_list(std::string& out, std::uint32_t flags, const std::vector<std::string>& keywords, bool recent) {
+    out += '(';
+    const std::size_t first = out.size();
+    auto add = [&](std::string_view name) {
+        if (out.size() > first) out += ' ';
         out += name;
     };
     for (const auto& flag : system_flags)
@@ -80,6 +81,11 @@ std::string flag_list(std::uint32_t flags, const std::vector<std::string>& keywo
     if (recent) add("\\Recent");
     for (const auto& keyword : keywords) add(keyword);
     out += ')';
+}
+
+std::string flag_list(std::uint32_t flags, const std::vector<std::string>& keywords, bool recent) {
+    std::string out;
+    append_flag_list(out, flags, keywords, recent);
     return out;
 }
 

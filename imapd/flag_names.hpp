@@ -27,5 +27,7 @@ std::optional<FlagSet> read_flag_list(CommandReader& reader, bool parentheses_op
 
 /// "(\Seen \Flagged $Label)" for a message; recent adds \Recent.
 std::string flag_list(std::uint32_t flags, const std::vector<std::string>& keywords, bool recent);
+/// The same, appended to out (no string of its own: FETCH builds 100,000s of these at once).
+void append_flag_list(std::string& out, std::uint32_t flags, const std::vector<std::string>& keywords, bool recent);
 
 }  // namespace imap

@@ -180,6 +180,16 @@ TEST_F(ImapSessionTest, StoreAndSilentStore) {
     EXPECT_EQ(say("c STORE 2 +FLAGS (\\Seen)\r\n"), "c BAD Invalid message sequence number 2 (mailbox has 1)\r\n");
 }
 
+TEST_F(ImapSessionTest, FetchResponseCarriesEveryItemInOrder) {
+    deliver("Subject: one\r\n\r\nhello world\r\n");
+    login();
+    say("s SELECT INBOX\r\n");
+    // A missing part is NIL, a partial section is a literal named by its origin, items in order.
+    EXPECT_EQ(say("f UID FETCH 1 (FLAGS RFC822.SIZE BODY.PEEK[2] BODY.PEEK[TEXT]<6.5>)\r\n"),
+              "* 1 FETCH (UID 1 FLAGS (\\Recent) RFC822.SIZE 29 BODY[2] NIL BODY[TEXT]<6> {5}\r\nworld)\r\n"
+              "f OK UID FETCH completed\r\n");
+}
+
 TEST_F(ImapSessionTest, ReadOnlyExamine) {
     deliver("Subject: one\r\n\r\nx\r\n");
     login();
