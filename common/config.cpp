@@ -90,8 +90,11 @@ void add_server_options(po::options_description& options, std::uint16_t default_
         "stack size of each connection thread, in KiB")(
         "spare-threads", po::value<std::size_t>()->default_value(32)->value_name("N"),
         "connection threads kept waiting for the next connection (each exits after 10 s unused)")(
-        "log-level", po::value<std::string>()->default_value("info")->value_name("LEVEL"),
-        "debug, info, warn or error");
+        "cpu-scheduling", po::value<std::string>()->default_value("batch")->value_name("POLICY"),
+        "batch: woken threads do not preempt running ones (fewer context switches); normal: keep the "
+        "policy the daemon was started with")("log-level",
+                                              po::value<std::string>()->default_value("info")->value_name("LEVEL"),
+                                              "debug, info, warn or error");
     // clang-format off
     options.add_options()
         ("listener", po::value<std::vector<std::string>>()->multitoken()->value_name("ADDRESS:PORT[:MODE[:ROLE]]"),

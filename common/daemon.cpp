@@ -5,12 +5,21 @@
 #include <exception>
 
 #include "common/config.hpp"
+#include "common/cpu_scheduling.hpp"
 #include "common/log.hpp"
 #include "common/memory.hpp"
 #include "common/privileges.hpp"
 #include "common/signals.hpp"
 
 namespace maild {
+
+void use_cpu_scheduling(const ServerOptions& options) {
+    std::string failure = apply_cpu_scheduling(options.cpu_scheduling);
+    if (!failure.empty()) {
+        log::warn(0, "event=cpu-scheduling-unchanged error=\"" + failure +
+                         "\" hint=\"the daemon runs under its current policy; cpu-scheduling = normal silences this\"");
+    }
+}
 
 void serve_until_signalled(Server& server, const std::optional<std::string>& user,
                            const std::optional<std::string>& group, const std::string& ready_facts) {

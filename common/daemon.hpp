@@ -10,6 +10,10 @@
 
 namespace maild {
 
+/// Puts the process under the scheduling policy the options ask for, or logs a warning why not.
+/// Call before the daemon starts any thread: threads inherit the policy of the one creating them.
+void use_cpu_scheduling(const ServerOptions& options);
+
 /// Binds the server, drops root (to user/group when given), logs `event=ready <ready_facts>`,
 /// serves until SIGTERM or SIGINT, then waits for the sessions. Never returns while detached
 /// sessions might still use the caller's objects: if they did not end in time the process exits.

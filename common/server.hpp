@@ -19,6 +19,7 @@
 
 #include "common/connection_registry.hpp"
 #include "common/connection_threads.hpp"
+#include "common/cpu_scheduling.hpp"
 #include "common/net.hpp"
 #include "common/session.hpp"
 #include "common/tls.hpp"
@@ -58,6 +59,8 @@ struct ServerOptions {
     /// Threads kept waiting for the next connection after theirs ended (each exits after 10 s).
     std::size_t spare_threads = 32;
     int listen_backlog = 1024;
+    /// Applied by the daemon's main() before its first thread starts (see cpu_scheduling.hpp).
+    CpuScheduling cpu_scheduling = CpuScheduling::batch;
 };
 
 class Server {

@@ -1,8 +1,8 @@
 #include "common/server_config.hpp"
 
-#include "common/log.hpp"
-
 #include <algorithm>
+
+#include "common/log.hpp"
 
 namespace maild::config {
 
@@ -26,6 +26,9 @@ ServerOptions read_server_options(const po::variables_map& vm, std::vector<std::
     server.shutdown_timeout = seconds_option(vm, "shutdown-timeout");
     server.thread_stack_bytes = positive_count(vm, "thread-stack-size") * 1024;
     server.spare_threads = vm["spare-threads"].as<std::size_t>();
+    auto scheduling = parse_cpu_scheduling(vm["cpu-scheduling"].as<std::string>());
+    if (!scheduling) throw ConfigError("--cpu-scheduling must be batch or normal");
+    server.cpu_scheduling = *scheduling;
     if (server.thread_stack_bytes < 64 * 1024) throw ConfigError("--thread-stack-size must be at least 64 (KiB)");
     if (vm.count("listener")) {
         for (const auto& text : vm["listener"].as<std::vector<std::string>>()) {

@@ -29,6 +29,7 @@ int run(int argc, const char* const argv[]) {
     maild::log::set_program("smtpd");
     auto settings = smtpd::load_settings(argc, argv);
     if (!settings) return 0;
+    maild::use_cpu_scheduling(settings->server);  // before any thread starts: threads inherit it
 
     settings->store_options.structure_builder = message::build_structure;  // parse once, at delivery
     auto mail_store = store::MailStore::open(settings->store_path, settings->store_options);

@@ -106,6 +106,31 @@ class Lifecycle(DaemonTest):
         self.assertEqual(version.returncode, 0)
         self.assertIn("maild", version.stdout)
 
+    def test_every_thread_runs_under_the_configured_cpu_scheduling(self):
+        def policies(daemon, port):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+                client.recv(512)  # the greeting: a connection thread is serving us now
+                found = []
+                for tid in os.listdir(f"/proc/{daemon.process.pid}/task"):
+                    with open(f"/proc/{daemon.process.pid}/task/{tid}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                    found.append(int(fields[41 - 3]))  # field 41 of proc_pid_stat(5); fields[0] is field 3
+                return found
+
+        for name in ("smtpd", "imapd"):
+            daemon = self.start(name)
+            found = policies(daemon, daemon.port)
+            self.assertGreaterEqual(len(found), 3, name)  # main, signal watcher, the connection's thread
+            self.assertEqual(set(found), {os.SCHED_BATCH}, name)
+            daemon.terminate()
+            normal = self.start(name, "--cpu-scheduling", "normal")
+            self.assertEqual(set(policies(normal, normal.port)), {os.SCHED_OTHER}, name)
+            normal.terminate()
+        result = subprocess.run([binary("smtpd"), "--cpu-scheduling", "fifo"], capture_output=True, text=True,
+                                timeout=30)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("--cpu-scheduling must be batch or normal", result.stderr)
+
     def test_many_concurrent_clients(self):
         smtpd = self.start("smtpd")
         errors = []
