@@ -147,7 +147,12 @@ void SmtpSession::close_with(const Reply& r) {
     if (closing_) return;
     closing_ = true;
     output_ += r.wire();
-    maild::log::info(connection_.id, "event=close reply=\"" + maild::log::sanitize(r.summary()) + "\"");
+    // A goodbye to QUIT is the normal end, which the disconnect line already records; closes the
+    // server decides on (timeout, errors, shutdown) say why at info.
+    const auto level = r.code == 221 ? maild::log::Level::debug : maild::log::Level::info;
+    if (maild::log::enabled(level)) {
+        maild::log::write(level, connection_.id, "event=close reply=\"" + maild::log::sanitize(r.summary()) + "\"");
+    }
 }
 
 void SmtpSession::on_timeout() { close_with(reply(421, "4.4.2", config_.hostname + " Error: timeout exceeded")); }

@@ -39,10 +39,11 @@ void GroupCommit::run(const Work& work) {
     Job* next = waiting_.empty() ? nullptr : waiting_.front();
     committing_ = next != nullptr;
     lock.unlock();
+    // The next leader first: the commit pipeline is what every waiting sender is queued behind.
+    if (next) next->wake.post();
     for (Job* j : batch) {
         if (j != &job) j->wake.post();  // j may return (and its Job go) once posted: touch it no more
     }
-    if (next) next->wake.post();
     if (job.error) std::rethrow_exception(job.error);
 }
 
