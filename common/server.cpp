@@ -49,6 +49,11 @@ const char* drive_session(ConnectionTask& task) {
     if (task.mode == TlsMode::implicit && !handshake(stream, task)) return "tls-failed";
     Wakeup wakeup;  // outlives the session, which may hand it to other threads
     task.info.wakeup = &wakeup;
+    bool write_failed = false;  // by the session's own write_now(), mid-command
+    task.info.write_now = [&](std::string_view bytes) {
+        if (!write_failed && !stream.write_all(bytes, task.options.write_timeout)) write_failed = true;
+        return !write_failed;
+    };
     std::unique_ptr<Session> session = task.factory.create(task.info);
     auto flush = [&]() {
         std::string out = session->take_output();
@@ -70,7 +75,7 @@ const char* drive_session(ConnectionTask& task) {
         switch (result.status) {
             case SocketStream::ReadStatus::data:
                 session->feed(std::string_view(buffer.data(), result.bytes));
-                if (!flush()) return "write-failed";
+                if (write_failed || !flush()) return "write-failed";
                 break;
             case SocketStream::ReadStatus::closed:
                 session->on_disconnect();

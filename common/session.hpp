@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,6 +30,12 @@ struct ConnectionInfo {
     /// Wakes the connection's thread from its wait for the peer; on_wake() follows. Lives as long
     /// as the session (owned by the core; null where no core drives the session, as in tests).
     Wakeup* wakeup = nullptr;
+    /// Writes bytes to the peer now, before the command that produced them has ended: a session
+    /// hands over everything it has queued, in order, once a long response (a FETCH over a large
+    /// mailbox) has grown past a few dozen KiB, so that the response is never held whole. False
+    /// once the peer is gone or too slow; the core then closes after the command. Empty where no
+    /// core drives the session (tests): the output then stays queued for take_output().
+    std::function<bool(std::string_view)> write_now;
     bool loopback() const;  ///< the peer is 127.0.0.0/8 or ::1
 };
 

@@ -86,6 +86,11 @@ void ImapSession::start() {
 
 std::string ImapSession::take_output() { return std::exchange(output_, std::string()); }
 
+void ImapSession::write_output_now() {
+    connection_.write_now(output_);  // on failure the core closes once the command returns
+    output_.clear();                 // the capacity stays: the next lines are built in place
+}
+
 void ImapSession::on_timeout() {
     send("* BYE Autologout; idle for too long\r\n");
     closing_ = true;

@@ -28,6 +28,11 @@ class LargeMailbox(ImapTest):
             typ, data = client.fetch("1:*", "(UID FLAGS RFC822.SIZE INTERNALDATE)") if exists else ("OK", [])
             self.assertEqual(typ, "OK")
             fetched = sorted(re.sub(rb"\\Recent ?", b"", line) for line in data if line)
+            # About 130 KB of response, which imapd writes in pieces while it builds it: every
+            # message must still arrive as one whole FETCH line.
+            self.assertEqual(len(fetched), exists)
+            for line in fetched:
+                self.assertRegex(line, rb"^\d+ \(UID \d+ FLAGS \([^)]*\) (?=.*RFC822\.SIZE \d+)(?=.*INTERNALDATE \").*\)$")
             return exists, client.untagged_responses.get("UIDNEXT"), fetched
         finally:
             client.logout()

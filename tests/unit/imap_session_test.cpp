@@ -190,6 +190,35 @@ TEST_F(ImapSessionTest, FetchResponseCarriesEveryItemInOrder) {
               "f OK UID FETCH completed\r\n");
 }
 
+TEST_F(ImapSessionTest, ALongResponseGoesToTheClientWhileItIsBuilt) {
+    const std::string body(40 * 1024, 'x');
+    for (int i = 0; i < 3; ++i) deliver("Subject: big " + std::to_string(i) + "\r\n\r\n" + body + "\r\n");
+    std::vector<std::string> written;  // what the core would have written mid-command
+    maild::ConnectionInfo info;
+    info.id = 2;
+    info.peer_address = "127.0.0.1";
+    info.write_now = [&](std::string_view bytes) {
+        written.emplace_back(bytes);
+        return true;
+    };
+    imap::ImapSession streaming(config_, *store_, nullptr, info);
+    streaming.start();
+    std::string streamed = streaming.take_output();
+    // EXAMINE: both sessions see the same \Recent.
+    const std::string commands = "l LOGIN alice secret\r\ns EXAMINE INBOX\r\nf FETCH 1:* (UID BODY.PEEK[])\r\n";
+    streaming.feed(commands);
+    for (const auto& chunk : written) {
+        EXPECT_GE(chunk.size(), 64u * 1024);
+        streamed += chunk;
+    }
+    const std::string rest = streaming.take_output();
+    streamed += rest;
+
+    EXPECT_EQ(written.size(), 1u);  // 120 KiB of response: one early write of 64 KiB and more
+    EXPECT_NE(rest.find("f OK FETCH completed"), std::string::npos);  // the completion comes last
+    EXPECT_EQ(streamed, greeting_ + say(commands));                   // byte for byte what a session without it says
+}
+
 TEST_F(ImapSessionTest, ReadOnlyExamine) {
     deliver("Subject: one\r\n\r\nx\r\n");
     login();
