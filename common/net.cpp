@@ -99,6 +99,7 @@ Listener listen_on(const std::string& address, std::uint16_t port, int backlog) 
         // "::" then means IPv6 only, so it can sit beside "0.0.0.0" on the same port.
         ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     }
+    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // inherited by accepted sockets
     if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) {
         int err = errno;
         throw BindError(bind_advice(err, where, port), err);
@@ -112,32 +113,35 @@ Listener listen_on(const std::string& address, std::uint16_t port, int backlog) 
     socklen_t bound_len = sizeof bound;
     ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &bound_len);
     Listener listener;
-    std::string ignored;
-    numeric(bound, ignored, listener.port);
+    numeric(bound, listener.bound_address, listener.port);
+    listener.wildcard = listener.bound_address == "0.0.0.0" || listener.bound_address == "::";
     listener.fd = std::move(fd);
     listener.address = address;
     return listener;
 }
 
-Accepted accept_one(int listen_fd, int& errno_out) {
+Accepted accept_one(const Listener& listener, int& errno_out) {
     Accepted accepted;
     errno_out = 0;
     sockaddr_storage peer{};
     socklen_t peer_len = sizeof peer;
-    int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = ::accept4(listener.fd.get(), reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
         errno_out = errno;
         return accepted;
     }
     accepted.fd.reset(fd);
     numeric(peer, accepted.peer_address, accepted.peer_port);
+    if (!listener.wildcard) {
+        accepted.local_address = listener.bound_address;
+        accepted.local_port = listener.port;
+        return accepted;
+    }
     sockaddr_storage local{};
     socklen_t local_len = sizeof local;
     if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) == 0) {
         numeric(local, accepted.local_address, accepted.local_port);
     }
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     return accepted;
 }
 

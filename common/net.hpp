@@ -25,10 +25,13 @@ struct Listener {
     UniqueFd fd;
     std::string address;          ///< numeric, as configured ("0.0.0.0", "::1")
     std::uint16_t port = 0;       ///< the port actually bound (meaningful when 0 was asked for)
+    std::string bound_address;    ///< numeric, as the kernel writes it ("::1" for "0:0::1")
+    bool wildcard = false;        ///< 0.0.0.0 or ::: each connection's local address differs
     std::string display() const;  ///< "127.0.0.1:25" or "[::1]:25"
 };
 
-/// socket + SO_REUSEADDR (+ IPV6_V6ONLY for IPv6) + bind + listen, non-blocking, close-on-exec.
+/// socket + SO_REUSEADDR (+ IPV6_V6ONLY for IPv6) + TCP_NODELAY + bind + listen, non-blocking,
+/// close-on-exec. Accepted sockets inherit TCP_NODELAY (replies are whole lines, written once).
 /// address must be a numeric IPv4 or IPv6 address. Throws BindError with an actionable message
 /// (e.g. for EACCES on a port below 1024: run as root, grant CAP_NET_BIND_SERVICE, or use --port).
 Listener listen_on(const std::string& address, std::uint16_t port, int backlog);
@@ -41,9 +44,10 @@ struct Accepted {
     std::uint16_t local_port = 0;
 };
 
-/// accept4() one pending connection. On failure the fd is invalid and errno_out holds the reason:
-/// EAGAIN when none is pending, ECONNABORTED when the peer already left, EMFILE/ENFILE/ENOMEM
-/// when the process is out of resources (the caller logs and backs off).
-Accepted accept_one(int listen_fd, int& errno_out);
+/// accept4() one pending connection: one system call, or two on a wildcard listener (whose
+/// local address getsockname() tells). On failure the fd is invalid and errno_out holds the
+/// reason: EAGAIN when none is pending, ECONNABORTED when the peer already left,
+/// EMFILE/ENFILE/ENOMEM when the process is out of resources (the caller logs and backs off).
+Accepted accept_one(const Listener& listener, int& errno_out);
 
 }  // namespace maild::net

@@ -102,10 +102,16 @@ const char* drive_session(ConnectionTask& task) {
     return "closed-by-server";
 }
 
+void log_connect(const ConnectionInfo& info) {
+    log::info(info.id, "event=connect peer=" + info.peer_address + ":" + std::to_string(info.peer_port) +
+                           " local=" + info.local_address + ":" + std::to_string(info.local_port));
+}
+
 /// Serves one connection on the calling thread; releases the task before the last touch of
 /// shared state (the registry), after which the server may be gone.
 void run_connection(std::shared_ptr<ConnectionTask>& task) {
     const auto started = std::chrono::steady_clock::now();
+    log_connect(task->info);  // here, not on the accept thread: that one only accepts
     const char* reason = "internal-error";
     try {
         reason = drive_session(*task);  // the socket is closed when this returns
@@ -231,7 +237,7 @@ bool Server::run() {
 void Server::accept_ready(std::size_t listener) {
     for (;;) {
         int err = 0;
-        net::Accepted accepted = net::accept_one(listeners_[listener].fd.get(), err);
+        net::Accepted accepted = net::accept_one(listeners_[listener], err);
         if (!accepted.fd) {
             if (err == EAGAIN || err == EWOULDBLOCK || err == ECONNABORTED || err == EINTR) return;
             // EMFILE/ENFILE/ENOMEM: the connection stays in the backlog; back off briefly so the
@@ -251,28 +257,26 @@ void Server::serve(net::Accepted accepted, const ListenerSpec& spec) {
     info.tls_required = spec.mode == TlsMode::starttls;
     info.role = spec.role;
     info.id = next_connection_id_.fetch_add(1);
-    info.peer_address = accepted.peer_address;
+    info.peer_address = std::move(accepted.peer_address);
     info.peer_port = accepted.peer_port;
-    info.local_address = accepted.local_address;
+    info.local_address = std::move(accepted.local_address);
     info.local_port = accepted.local_port;
-    const std::string peer = "peer=" + info.peer_address + ":" + std::to_string(info.peer_port);
+    auto peer = [](const ConnectionInfo& i) { return "peer=" + i.peer_address + ":" + std::to_string(i.peer_port); };
 
     if (!registry_.try_add()) {
-        log::warn(info.id, "event=refused reason=max-connections " + peer +
+        log::warn(info.id, "event=refused reason=max-connections " + peer(info) +
                                " max_connections=" + std::to_string(options_.max_connections));
         if (spec.mode != TlsMode::implicit) {  // on a TLS port, clear text would only confuse the client
             SocketStream(std::move(accepted.fd), -1).write_best_effort(factory_.busy_reply());
         }
         return;
     }
-    log::info(info.id,
-              "event=connect " + peer + " local=" + info.local_address + ":" + std::to_string(info.local_port));
-
     auto task = std::make_shared<ConnectionTask>(ConnectionTask{
         factory_, spec.mode, registry_, options_, stop_fd_.get(), std::move(info), std::move(accepted.fd)});
     int rc = threads_->run([job = task]() mutable { run_connection(job); });
     if (rc != 0) {  // the job did not run: the connection is still ours
-        log::error(task->info.id, std::string("event=thread-create-failed error=\"") + std::strerror(rc) + "\"");
+        log::error(task->info.id,
+                   "event=thread-create-failed " + peer(task->info) + " error=\"" + std::strerror(rc) + "\"");
         SocketStream(std::move(task->fd), -1).write_best_effort(factory_.busy_reply());
         registry_.remove();
     }

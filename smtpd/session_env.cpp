@@ -13,10 +13,11 @@ std::string make_queue_id() {
     auto micros =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count();
+    static const unsigned pid = static_cast<unsigned>(getpid());  // the daemon never forks
     unsigned sequence = counter.fetch_add(1, std::memory_order_relaxed);
     char buffer[40];
     std::snprintf(buffer, sizeof buffer, "%011llX%04X%03X", static_cast<unsigned long long>(micros) & 0xFFFFFFFFFFFull,
-                  static_cast<unsigned>(getpid()) & 0xFFFFu, sequence & 0xFFFu);
+                  pid & 0xFFFFu, sequence & 0xFFFu);
     return buffer;
 }
 
