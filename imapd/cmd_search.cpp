@@ -4,6 +4,23 @@
 #include "imapd/search_program.hpp"
 
 namespace imap {
+namespace {
+
+/// A message's own header (up to and including the blank line), read without its body: 4 KiB
+/// first, which holds most headers, then more until the blank line or the end.
+std::string read_header(const store::MailStore::Snapshot& snapshot, store::MessageId message) {
+    for (std::size_t want = 4096;; want *= 4) {
+        std::size_t total = 0;
+        std::string prefix = snapshot.read_raw_prefix(message, want, total);
+        const std::size_t body = message::find_body(prefix, 0, prefix.size());
+        if (body < prefix.size() || prefix.size() == total) {  // else the blank line may lie beyond
+            prefix.resize(body);
+            return prefix;
+        }
+    }
+}
+
+}  // namespace
 
 ImapSession::Completion ImapSession::cmd_search(Command& c) {
     if (!c.args.space()) return syntax_error(c.args);
@@ -38,6 +55,22 @@ ImapSession::Completion ImapSession::cmd_search(Command& c) {
                 }
             }
             return *raw;
+        };
+        std::optional<std::string> header;
+        candidate.header = [&]() -> const std::string& {
+            if (!header) {
+                if (raw) {
+                    header = raw->substr(0, message::find_body(*raw, 0, raw->size()));
+                } else {
+                    try {
+                        header = read_header(reads(), info.message_id);
+                    } catch (const store::StoreError& e) {
+                        if (e.kind() != store::StoreError::Kind::not_found) throw;
+                        header.emplace();  // expunged meanwhile: matches no text
+                    }
+                }
+            }
+            return *header;
         };
         std::optional<MimePart> tree;
         candidate.structure = [&]() -> const MimePart& {

@@ -185,11 +185,23 @@ bool read_leaf_key(CommandReader& reader, SearchKey& key) {
     return reader.fail("Unknown search key " + name.substr(0, 30));
 }
 
+/// False only when no field of header can match needle (folded): a plain search of the raw bytes
+/// decides when the needle is ASCII without blanks (folding lines only changes line breaks before
+/// blanks, and case folding never makes ASCII out of other bytes) and no encoded word needs
+/// decoding. Most messages are ruled out this way without parsing their header.
+bool could_contain(std::string_view header, std::string_view needle) {
+    if (needle.empty() || header.find("=?") != std::string_view::npos) return true;
+    for (char ch : needle) {
+        if (static_cast<unsigned char>(ch) >= 0x80 || ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') return true;
+    }
+    return contains_folded(header, needle);
+}
+
 /// Fields named name (any field when name is empty) whose decoded value contains the folded needle.
 bool header_matches(SearchCandidate& c, std::string_view name, const std::string& needle) {
-    const std::string& raw = c.raw();
-    const MimePart& root = c.structure();
-    for (const auto& field : parse_header(raw, root.header_begin, root.body_begin)) {
+    const std::string& header = c.header();
+    if (!could_contain(header, needle)) return false;
+    for (const auto& field : parse_header(header, 0, header.size())) {
         if (!name.empty() && !iequals_ascii(field.name, name)) continue;
         if (needle.empty()) return true;  // HEADER x "": the field exists
         if (message::fold_case(message::decode_encoded_words(field.value)).find(needle) != std::string::npos)
@@ -214,8 +226,8 @@ void collect_text(std::string_view raw, const MimePart& part, std::string& out) 
     out += '\n';
 }
 
-std::int64_t sent_day(SearchCandidate& c, const MimePart& root) {
-    auto fields = parse_header(c.raw(), root.header_begin, root.body_begin);
+std::int64_t sent_day(SearchCandidate& c) {
+    auto fields = parse_header(c.header(), 0, c.header().size());
     if (auto date = header_value(fields, "Date")) {
         if (auto parsed = parse_rfc5322_date(*date)) return day_number(parsed->unix_seconds, parsed->offset_minutes);
     }
@@ -295,7 +307,7 @@ bool search_matches(const SearchKey& key, SearchCandidate& c) {
         case Kind::sent_before:
         case Kind::sent_on:
         case Kind::sent_since: {
-            std::int64_t day = sent_day(c, c.structure());
+            std::int64_t day = sent_day(c);
             return key.kind == Kind::sent_before ? day < key.day
                    : key.kind == Kind::sent_on   ? day == key.day
                                                  : day >= key.day;

@@ -57,7 +57,8 @@ struct SearchKey {
 /// a syntax error; bad_charset set when the charset is not UTF-8 or US-ASCII.
 std::optional<SearchKey> read_search_program(CommandReader& reader, std::size_t max_depth, bool& bad_charset);
 
-/// One message as SEARCH sees it. raw() is called only for header/body keys.
+/// One message as SEARCH sees it. header() is called only for header keys, raw() only for body
+/// and text keys.
 struct SearchCandidate {
     std::uint32_t seq = 0;
     std::uint32_t exists = 0;  ///< '*' for sequence sets
@@ -65,6 +66,9 @@ struct SearchCandidate {
     const store::MessageInfo* info = nullptr;
     bool recent = false;
     std::function<const std::string&()> raw;
+    /// The message's own header, up to and including the blank line: what header keys read,
+    /// without the body behind it.
+    std::function<const std::string&()> header;
     /// The parsed structure of raw() (the stored one when there is one).
     std::function<const MimePart&()> structure;
 };

@@ -232,6 +232,9 @@ public:
         /// As MailStore::read_raw and read_structure.
         std::string read_raw(MessageId message) const;
         std::optional<std::string> read_structure(MessageId message) const;
+        /// The first max_bytes of the message (all of it when shorter), and its whole size:
+        /// reading a header without the body behind it. Throws not_found.
+        std::string read_raw_prefix(MessageId message, std::size_t max_bytes, std::size_t& total_bytes) const;
 
     private:
         friend class MailStore;

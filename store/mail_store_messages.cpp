@@ -234,7 +234,8 @@ std::optional<std::string> MailStore::read_structure(MessageId message) const {
 struct MailStore::Snapshot::State {
     explicit State(const Impl& impl) : reader(impl), transaction(reader.db(), sqlite::Transaction::Mode::read) {}
     Impl::Reader reader;
-    sqlite::Transaction transaction;  // never committed: ends (read only) when the snapshot goes
+    sqlite::Transaction transaction;               // never committed: ends (read only) when the snapshot goes
+    std::optional<sqlite::BlobReader> raw_reader;  // reused from message to message; closed first
 };
 
 MailStore::Snapshot::Snapshot(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -246,6 +247,16 @@ std::string MailStore::Snapshot::read_raw(MessageId message) const { return raw_
 
 std::optional<std::string> MailStore::Snapshot::read_structure(MessageId message) const {
     return structure_of(state_->reader.db(), message);
+}
+
+std::string MailStore::Snapshot::read_raw_prefix(MessageId message, std::size_t max_bytes,
+                                                 std::size_t& total_bytes) const {
+    if (!state_->raw_reader) state_->raw_reader.emplace(state_->reader.db(), "messages", "raw");
+    if (!state_->raw_reader->open(message)) throw StoreError(Kind::not_found, "no message " + std::to_string(message));
+    total_bytes = state_->raw_reader->size();
+    std::string prefix;
+    state_->raw_reader->read(0, max_bytes, prefix);
+    return prefix;
 }
 
 MailStore::Snapshot MailStore::snapshot() const { return Snapshot(std::make_unique<Snapshot::State>(*impl_)); }

@@ -1,5 +1,6 @@
 #include "store/sqlite.hpp"
 
+#include <algorithm>
 #include <mutex>
 
 namespace store::sqlite {
@@ -147,6 +148,31 @@ Transaction::~Transaction() {
 void Transaction::commit() {
     db_.run("COMMIT");
     open_ = false;
+}
+
+bool BlobReader::open(std::int64_t rowid) {
+    int rc =
+        blob_ ? sqlite3_blob_reopen(blob_, rowid) : sqlite3_blob_open(db_, "main", table_, column_, rowid, 0, &blob_);
+    if (rc == SQLITE_OK) return true;
+    sqlite3_blob_close(blob_);  // a handle that failed to move is aborted for good
+    blob_ = nullptr;
+    if (rc == SQLITE_ERROR) return false;  // the table and column are ours: what is missing is the row
+    fail(db_, rc, std::string("reading a value of ") + table_);
+}
+
+std::size_t BlobReader::size() const { return blob_ ? static_cast<std::size_t>(sqlite3_blob_bytes(blob_)) : 0; }
+
+void BlobReader::read(std::size_t offset, std::size_t count, std::string& out) const {
+    const std::size_t total = size();
+    if (!blob_ || offset >= total) return;
+    count = std::min(count, total - offset);
+    const std::size_t at = out.size();
+    out.resize(at + count);
+    int rc = sqlite3_blob_read(blob_, out.data() + at, static_cast<int>(count), static_cast<int>(offset));
+    if (rc != SQLITE_OK) {
+        out.resize(at);
+        fail(db_, rc, "reading a blob");
+    }
 }
 
 }  // namespace store::sqlite

@@ -92,6 +92,30 @@ private:
     Database::CompiledStatement stmt_;
 };
 
+/// Reads BLOB values of one column a piece at a time (sqlite3_blob_open): reading the start of
+/// a large value touches only the pages that hold it. Moving to another row reuses the handle
+/// (sqlite3_blob_reopen), which costs far less than opening one. Valid inside the caller's
+/// transaction.
+class BlobReader {
+public:
+    BlobReader(Database& db, const char* table, const char* column) : db_(db.get()), table_(table), column_(column) {}
+    BlobReader(const BlobReader&) = delete;
+    BlobReader& operator=(const BlobReader&) = delete;
+    ~BlobReader() { sqlite3_blob_close(blob_); }
+    /// Moves to row rowid; false when the table has no such row.
+    bool open(std::int64_t rowid);
+    /// The size of the current row's value.
+    std::size_t size() const;
+    /// Appends bytes [offset, offset + count) of the current value to out (clipped to its end).
+    void read(std::size_t offset, std::size_t count, std::string& out) const;
+
+private:
+    sqlite3* db_;
+    const char* table_;
+    const char* column_;
+    sqlite3_blob* blob_ = nullptr;  // null before the first open() and after a failed one
+};
+
 /// SAVEPOINT inside a transaction; rolls back to it on destruction unless released.
 class Savepoint {
 public:

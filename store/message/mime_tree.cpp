@@ -19,25 +19,6 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-/// Where the header ends: the offset of the body (after the blank line), or end if none.
-std::size_t find_body(std::string_view raw, std::size_t begin, std::size_t end) {
-    std::size_t pos = begin;
-    // An empty header: the part starts with its blank line.
-    if (pos < end && raw[pos] == '\n') return pos + 1;
-    if (pos + 1 < end && raw[pos] == '\r' && raw[pos + 1] == '\n') return pos + 2;
-    while (pos < end) {
-        const void* lf = std::memchr(raw.data() + pos, '\n', end - pos);
-        if (!lf) return end;
-        std::size_t at = static_cast<std::size_t>(static_cast<const char*>(lf) - raw.data());
-        std::size_t next = at + 1;
-        if (next < end && raw[next] == '\n') return next + 1;
-        if (next + 1 < end && raw[next] == '\r' && raw[next + 1] == '\n') return next + 2;
-        if (next == end) return end;
-        pos = next;
-    }
-    return end;
-}
-
 std::size_t count_lines(std::string_view body) {
     std::size_t lines = static_cast<std::size_t>(std::count(body.begin(), body.end(), '\n'));
     if (!body.empty() && body.back() != '\n') ++lines;
@@ -236,6 +217,24 @@ void parse_part(std::string_view raw, std::size_t begin, std::size_t end, MimePa
 }
 
 }  // namespace
+
+std::size_t find_body(std::string_view raw, std::size_t begin, std::size_t end) {
+    std::size_t pos = begin;
+    // An empty header: the part starts with its blank line.
+    if (pos < end && raw[pos] == '\n') return pos + 1;
+    if (pos + 1 < end && raw[pos] == '\r' && raw[pos + 1] == '\n') return pos + 2;
+    while (pos < end) {
+        const void* lf = std::memchr(raw.data() + pos, '\n', end - pos);
+        if (!lf) return end;
+        std::size_t at = static_cast<std::size_t>(static_cast<const char*>(lf) - raw.data());
+        std::size_t next = at + 1;
+        if (next < end && raw[next] == '\n') return next + 1;
+        if (next + 1 < end && raw[next] == '\r' && raw[next + 1] == '\n') return next + 2;
+        if (next == end) return end;
+        pos = next;
+    }
+    return end;
+}
 
 bool iequals_ascii(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;

@@ -39,6 +39,10 @@ struct MimePart {
 /// Parses a whole message; the root describes the top-level body.
 MimePart parse_message(std::string_view raw, std::size_t max_depth = 50);
 
+/// Where the header block starting at begin ends: the offset of its body (after the blank
+/// line), or end when no blank line comes before end.
+std::size_t find_body(std::string_view raw, std::size_t begin, std::size_t end);
+
 /// Header fields of the header block starting at begin (up to the blank line).
 struct HeaderField {
     std::string name;                ///< as written

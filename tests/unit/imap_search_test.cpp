@@ -64,6 +64,8 @@ protected:
             c.raw = [&raw]() -> const std::string& { return raw; };
             message::MimePart tree = message::parse_message(raw);
             c.structure = [&tree]() -> const message::MimePart& { return tree; };
+            const std::string header = raw.substr(0, tree.body_begin);
+            c.header = [&header]() -> const std::string& { return header; };
             if (search_matches(*program, c)) out.push_back(static_cast<int>(i + 1));
         }
         return out;
@@ -126,6 +128,21 @@ TEST_F(SearchTest, DecodedHeadersAndBodies) {
     EXPECT_EQ(search("BODY \"r\xc3\xa9sum\xc3\xa9 softbreak\""), (V{4}));  // quoted-printable, Latin-1
     EXPECT_EQ(search("BODY w5xiZXJhbGw"), V{});                            // the encoded form is not the text
     EXPECT_EQ(search("TEXT \"Stra\xc3\x9f\x65\""), (V{4}));
+}
+
+TEST_F(SearchTest, HeaderMatchesThatTheRawBytesDoNotShow) {
+    messages_.clear();
+    add(1, 0, 100, 1795000000, "Subject: monthly\r\n report\r\n\r\nx\r\n");            // folded: "monthly report"
+    add(2, 0, 100, 1795000000, "Subject: =?utf-8?B?aW52b2ljZSBkdWU=?=\r\n\r\nx\r\n");  // "invoice due"
+    add(3, 0, 100, 1795000000, "Subject: MONTHLY\r\n\r\ninvoice\r\n");
+    add(4, 0, 100, 1795000000, "Subject: nothing here\r\n");  // no body at all
+    EXPECT_EQ(search("SUBJECT \"monthly report\""), (V{1}));
+    EXPECT_EQ(search("SUBJECT monthly"), (V{1, 3}));
+    EXPECT_EQ(search("SUBJECT invoice"), (V{2}));  // only once decoded; message 3 has it in its body
+    EXPECT_EQ(search("SUBJECT DUE"), (V{2}));
+    EXPECT_EQ(search("SUBJECT here"), (V{4}));
+    EXPECT_EQ(search("HEADER subject \"\""), (V{1, 2, 3, 4}));
+    EXPECT_EQ(search("TEXT invoice"), (V{2, 3}));
 }
 
 TEST_F(SearchTest, Dates) {

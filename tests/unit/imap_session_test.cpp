@@ -219,6 +219,20 @@ TEST_F(ImapSessionTest, ALongResponseGoesToTheClientWhileItIsBuilt) {
     EXPECT_EQ(streamed, greeting_ + say(commands));                   // byte for byte what a session without it says
 }
 
+TEST_F(ImapSessionTest, HeaderSearchReadsHeadersOfEverySizeButNotBodies) {
+    std::string filler;
+    while (filler.size() < 10000) filler += "X-Filler: " + std::string(60, 'f') + "\r\n";  // past the first read
+    deliver(filler + "Subject: far down\r\n\r\n" + std::string(200000, 'b') + "\r\n");
+    deliver("Subject: short\r\n\r\nfar down, but in the body\r\n");
+    deliver(filler + "Subject: far down, and no body\r\n");  // no blank line at all
+    deliver("Subject: =?utf-8?Q?far_down?=\r\n\r\n\r\n");
+    login();
+    say("s SELECT INBOX\r\n");
+    EXPECT_EQ(say("a SEARCH SUBJECT \"far down\"\r\n"), "* SEARCH 1 3 4\r\na OK SEARCH completed\r\n");
+    EXPECT_EQ(say("b SEARCH HEADER X-Filler ffff SUBJECT down\r\n"), "* SEARCH 1 3\r\nb OK SEARCH completed\r\n");
+    EXPECT_EQ(say("c SEARCH TEXT \"far down\"\r\n"), "* SEARCH 1 2 3 4\r\nc OK SEARCH completed\r\n");
+}
+
 TEST_F(ImapSessionTest, ReadOnlyExamine) {
     deliver("Subject: one\r\n\r\nx\r\n");
     login();

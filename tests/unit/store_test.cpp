@@ -273,6 +273,21 @@ TEST_F(TempStoreTest, ASnapshotReadsOneStateOfTheStore) {
     EXPECT_EQ(store_->snapshot().read_raw(first), "Subject: one\r\n\r\n1\r\n");
 }
 
+TEST_F(TempStoreTest, ASnapshotReadsTheStartOfAMessageAlone) {
+    UserId alice = store_->add_user("alice@example.test", "pw");
+    UserId to[] = {alice};
+    std::string raw = "Subject: big\r\n\r\n";
+    for (int i = 0; raw.size() < 300000; ++i) raw += std::to_string(i) + "\r\n";  // over many overflow pages
+    MessageId big = store_->deliver(raw, to, 0).message;
+    auto snapshot = store_->snapshot();
+    std::size_t total = 0;
+    EXPECT_EQ(snapshot.read_raw_prefix(big, 14, total), "Subject: big\r\n");
+    EXPECT_EQ(total, raw.size());
+    EXPECT_EQ(snapshot.read_raw_prefix(big, 100000, total), raw.substr(0, 100000));
+    EXPECT_EQ(snapshot.read_raw_prefix(big, 1 << 20, total), raw);  // past the end: all of it
+    EXPECT_EQ(kind_of([&] { snapshot.read_raw_prefix(big + 1, 10, total); }), Kind::not_found);
+}
+
 TEST_F(TempStoreTest, UidsAscendAndAreNeverReused) {
     UserId alice = store_->add_user("alice@example.test", "pw");
     UserId to[] = {alice};
