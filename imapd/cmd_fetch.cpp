@@ -42,14 +42,21 @@ ImapSession::Completion ImapSession::cmd_fetch(Command& c) {
 
     std::size_t missing = 0;
     std::string line;
-    // One read transaction for every message this command reads.
+    // One read transaction for the messages this command reads, given up whenever part of the
+    // response goes to the client (write_output_now): a slow client must not hold a snapshot
+    // open, which keeps the store's log from being checkpointed, for as long as it reads.
     std::optional<store::MailStore::Snapshot> snapshot;
-    if (request->needs_message()) snapshot.emplace(store_.snapshot());
+    open_snapshot_ = &snapshot;
+    struct ForgetSnapshot {
+        std::optional<store::MailStore::Snapshot>*& slot;
+        ~ForgetSnapshot() { slot = nullptr; }
+    } forget{open_snapshot_};
     for (auto seq : *seqs) {
         store::MessageInfo info = view_->at(seq);
         std::string raw;
         std::optional<MimePart> tree;
         if (request->needs_message()) {
+            if (!snapshot) snapshot.emplace(store_.snapshot());
             try {
                 raw = snapshot->read_raw(info.message_id);
             } catch (const store::StoreError& e) {

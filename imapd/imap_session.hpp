@@ -149,6 +149,8 @@ private:
     CommandFramer framer_;
     maild::InputDeadline deadline_;
     static constexpr std::size_t streamed_output_bytes = 64 * 1024;
+    /// The read snapshot of the FETCH under way, if any: released before output goes out early.
+    std::optional<store::MailStore::Snapshot>* open_snapshot_ = nullptr;
     std::string output_;
     State state_ = State::not_authenticated;
     bool closing_ = false;

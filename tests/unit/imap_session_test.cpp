@@ -219,6 +219,32 @@ TEST_F(ImapSessionTest, ALongResponseGoesToTheClientWhileItIsBuilt) {
     EXPECT_EQ(streamed, greeting_ + say(commands));                   // byte for byte what a session without it says
 }
 
+TEST_F(ImapSessionTest, AStreamedFetchHoldsNoSnapshotWhileTheClientReads) {
+    const std::string body(40 * 1024, 'x');
+    for (int i = 0; i < 3; ++i) deliver("Subject: big " + std::to_string(i) + "\r\n\r\n" + body + "\r\n");
+    const store::MailboxId inbox = store_->find_mailbox(alice_, "INBOX")->id;
+    int writes = 0;
+    maild::ConnectionInfo info;
+    info.id = 2;
+    info.peer_address = "127.0.0.1";
+    info.write_now = [&](std::string_view) {
+        if (++writes == 1) {  // while the client reads the first 64 KiB, another session expunges message 3
+            store_->set_flags(inbox, 3, store::flag_deleted);
+            store_->expunge(inbox);
+        }
+        return true;
+    };
+    imap::ImapSession streaming(config_, *store_, nullptr, info);
+    streaming.start();
+    streaming.feed("l LOGIN alice secret\r\ns SELECT INBOX\r\nf FETCH 1:3 (BODY.PEEK[])\r\n");
+    const std::string rest = streaming.take_output();
+    EXPECT_EQ(writes, 1);
+    // Read after the write, message 3 came from a fresh snapshot, in which it is gone; a snapshot
+    // held across the write would still have served it.
+    EXPECT_EQ(rest.find("* 3 FETCH"), std::string::npos);
+    EXPECT_NE(rest.find("f NO [EXPUNGEISSUED]"), std::string::npos) << rest.substr(rest.size() - 200);
+}
+
 TEST_F(ImapSessionTest, HeaderSearchReadsHeadersOfEverySizeButNotBodies) {
     std::string filler;
     while (filler.size() < 10000) filler += "X-Filler: " + std::string(60, 'f') + "\r\n";  // past the first read
