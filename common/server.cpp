@@ -56,6 +56,7 @@ const char* drive_session(ConnectionTask& task) {
     };
     std::unique_ptr<Session> session = task.factory.create(task.info);
     auto flush = [&]() {
+        if (write_failed) return false;  // the peer is gone or too slow: no second wait for it
         std::string out = session->take_output();
         if (!out.empty() && !stream.write_all(out, task.options.write_timeout)) return false;
         if (session->take_starttls_request()) {
@@ -75,7 +76,7 @@ const char* drive_session(ConnectionTask& task) {
         switch (result.status) {
             case SocketStream::ReadStatus::data:
                 session->feed(std::string_view(buffer.data(), result.bytes));
-                if (write_failed || !flush()) return "write-failed";
+                if (!flush()) return "write-failed";
                 break;
             case SocketStream::ReadStatus::closed:
                 session->on_disconnect();
