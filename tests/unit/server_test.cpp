@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -48,8 +49,13 @@ private:
 
 class EchoSession final : public maild::Session {
 public:
-    EchoSession(std::chrono::milliseconds timeout, maild::Wakeup* wakeup, LiveWakeups& live)
-        : timeout_(timeout), wakeup_(wakeup), live_(live) {
+    EchoSession(std::chrono::milliseconds timeout, const maild::ConnectionInfo& info, LiveWakeups& live,
+                std::atomic<int>& failed_writes)
+        : timeout_(timeout),
+          wakeup_(info.wakeup),
+          write_now_(info.write_now),
+          live_(live),
+          failed_writes_(failed_writes) {
         live_.add(wakeup_);
     }
     ~EchoSession() override { live_.remove(wakeup_); }
@@ -59,6 +65,16 @@ public:
         lines_.append(bytes);
         for (auto r = lines_.take_line(); r.status != maild::LineBuffer::Status::need_more; r = lines_.take_line()) {
             if (r.line == "THROW") throw std::runtime_error("session bug");
+            if (r.line.rfind("STREAM ", 0) == 0) {  // STREAM n: n pieces written mid-command, as FETCH does
+                const int pieces = std::stoi(r.line.substr(7));
+                for (int i = 0; i < pieces; ++i) {
+                    out_ += "PIECE " + std::to_string(i) + " " + std::string(64 * 1024, 'p') + "\r\n";
+                    if (!write_now_(out_)) ++failed_writes_;
+                    out_.clear();
+                }
+                out_ += "STREAMED\r\n";
+                continue;
+            }
             if (r.line == "QUIT") {
                 out_ += "BYE\r\n";
                 close_ = true;
@@ -76,7 +92,9 @@ public:
 private:
     std::chrono::milliseconds timeout_;
     maild::Wakeup* wakeup_;
+    std::function<bool(std::string_view)> write_now_;
     LiveWakeups& live_;
+    std::atomic<int>& failed_writes_;
     maild::LineBuffer lines_{1000};
     std::string out_;
     bool close_ = false;
@@ -86,8 +104,9 @@ class EchoFactory final : public maild::SessionFactory {
 public:
     std::chrono::milliseconds timeout = 10s;
     LiveWakeups live;
+    std::atomic<int> failed_writes{0};
     std::unique_ptr<maild::Session> create(const maild::ConnectionInfo& info) override {
-        return std::make_unique<EchoSession>(timeout, info.wakeup, live);
+        return std::make_unique<EchoSession>(timeout, info, live, failed_writes);
     }
     std::string busy_reply() const override { return "BUSY\r\n"; }
 };
@@ -224,6 +243,40 @@ TEST_F(ServerTest, VanishingPeerCostsOnlyItsThread) {
         ::setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
     }
     wait_for_live(0);
+    auto fd = connect_to(port_);
+    EXPECT_EQ(read_lines(fd.get(), 1), "HELLO\r\n");
+}
+
+TEST_F(ServerTest, OutputWrittenMidCommandArrivesInOrder) {
+    start();
+    auto fd = connect_to(port_);
+    read_lines(fd.get(), 1);
+    send_all(fd.get(), "first\r\nSTREAM 3\r\nlast\r\n");
+    std::string got = read_lines(fd.get(), 6);
+    std::vector<std::string> heads;
+    for (std::size_t at = 0; at < got.size();) {
+        std::size_t end = got.find("\r\n", at);
+        if (end == std::string::npos) break;
+        heads.push_back(got.substr(at, std::min<std::size_t>(end - at, 7)));
+        at = end + 2;
+    }
+    EXPECT_EQ(heads, (std::vector<std::string>{"ECHO fi", "PIECE 0", "PIECE 1", "PIECE 2", "STREAME", "ECHO la"}));
+    EXPECT_EQ(factory_.failed_writes.load(), 0);
+}
+
+TEST_F(ServerTest, APeerGoneMidCommandEndsTheConnection) {
+    start();
+    {
+        auto fd = connect_to(port_);
+        read_lines(fd.get(), 1);
+        send_all(fd.get(), "STREAM 2000\r\n");  // 128 MiB, far more than socket buffers hold
+        char first[16];
+        ASSERT_GT(::recv(fd.get(), first, sizeof first, 0), 0);  // streaming has begun
+        linger hard{1, 0};                                       // then the client resets
+        ::setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+    }
+    wait_for_live(0);  // long before 2000 pieces could have been written
+    EXPECT_GE(factory_.failed_writes.load(), 1);
     auto fd = connect_to(port_);
     EXPECT_EQ(read_lines(fd.get(), 1), "HELLO\r\n");
 }
