@@ -52,6 +52,7 @@ ImapSession::Completion ImapSession::cmd_fetch(Command& c) {
         ~ForgetSnapshot() { slot = nullptr; }
     } forget{open_snapshot_};
     for (auto seq : *seqs) {
+        if (output_lost_) break;  // nobody is reading: the connection ends after this command
         store::MessageInfo info = view_->at(seq);
         std::string raw;
         std::optional<MimePart> tree;

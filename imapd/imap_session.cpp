@@ -87,9 +87,9 @@ void ImapSession::start() {
 std::string ImapSession::take_output() { return std::exchange(output_, std::string()); }
 
 void ImapSession::write_output_now() {
-    if (open_snapshot_) open_snapshot_->reset();  // the next message read takes a fresh one
-    connection_.write_now(output_);               // on failure the core closes once the command returns
-    output_.clear();                              // the capacity stays: the next lines are built in place
+    if (open_snapshot_) open_snapshot_->reset();               // the next message read takes a fresh one
+    if (!connection_.write_now(output_)) output_lost_ = true;  // the core closes once the command returns
+    output_.clear();                                           // the capacity stays: the next lines are built in place
 }
 
 void ImapSession::on_timeout() {

@@ -151,6 +151,8 @@ private:
     static constexpr std::size_t streamed_output_bytes = 64 * 1024;
     /// The read snapshot of the FETCH under way, if any: released before output goes out early.
     std::optional<store::MailStore::Snapshot>* open_snapshot_ = nullptr;
+    /// write_now failed: the client is gone or too slow, so a long command stops early.
+    bool output_lost_ = false;
     std::string output_;
     State state_ = State::not_authenticated;
     bool closing_ = false;

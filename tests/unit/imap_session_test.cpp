@@ -245,6 +245,24 @@ TEST_F(ImapSessionTest, AStreamedFetchHoldsNoSnapshotWhileTheClientReads) {
     EXPECT_NE(rest.find("f NO [EXPUNGEISSUED]"), std::string::npos) << rest.substr(rest.size() - 200);
 }
 
+TEST_F(ImapSessionTest, AFetchStopsOnceItsClientIsGone) {
+    const std::string body(40 * 1024, 'x');
+    for (int i = 0; i < 3; ++i) deliver("Subject: big " + std::to_string(i) + "\r\n\r\n" + body + "\r\n");
+    int writes = 0;
+    maild::ConnectionInfo info;
+    info.id = 2;
+    info.peer_address = "127.0.0.1";
+    info.write_now = [&](std::string_view) {
+        ++writes;
+        return false;  // the peer reset the connection
+    };
+    imap::ImapSession streaming(config_, *store_, nullptr, info);
+    streaming.start();
+    streaming.feed("l LOGIN alice secret\r\ns SELECT INBOX\r\nf FETCH 1:3 (BODY.PEEK[])\r\n");
+    EXPECT_EQ(writes, 1);  // after messages 1 and 2
+    EXPECT_EQ(streaming.take_output().find("* 3 FETCH"), std::string::npos);
+}
+
 TEST_F(ImapSessionTest, HeaderSearchReadsHeadersOfEverySizeButNotBodies) {
     std::string filler;
     while (filler.size() < 10000) filler += "X-Filler: " + std::string(60, 'f') + "\r\n";  // past the first read

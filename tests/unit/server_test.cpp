@@ -69,8 +69,12 @@ public:
                 const int pieces = std::stoi(r.line.substr(7));
                 for (int i = 0; i < pieces; ++i) {
                     out_ += "PIECE " + std::to_string(i) + " " + std::string(64 * 1024, 'p') + "\r\n";
-                    if (!write_now_(out_)) ++failed_writes_;
+                    const bool written = write_now_(out_);
                     out_.clear();
+                    if (!written) {  // the peer is gone: a session stops producing for it
+                        ++failed_writes_;
+                        return;
+                    }
                 }
                 out_ += "STREAMED\r\n";
                 continue;
