@@ -1,48 +1,51 @@
 #include "store/group_commit.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <system_error>
 
 namespace store {
 
 GroupCommit::GroupCommit(Transactor transactor, std::size_t max_batch)
     : transactor_(std::move(transactor)), max_batch_(std::max<std::size_t>(1, max_batch)) {}
 
+GroupCommit::~GroupCommit() {
+    if (!committer_.joinable()) return;
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    committer_turn_.post();
+    committer_.join();
+}
+
 void GroupCommit::run(const Work& work) {
     Job job(&work);
     std::unique_lock lock(mutex_);
     waiting_.push_back(&job);
     if (committing_) {
-        // Posted exactly once: when our work is committed, or when it is our turn to lead (then
-        // committing_ was left true for us). Waiting outside the mutex means the leader's wake-up
-        // does not make us queue for the mutex it still holds.
+        // The commit under way, or the committer after it, carries our work. Waiting outside the
+        // mutex means the wake-up does not make us queue for a mutex the waker still holds.
         lock.unlock();
-        job.wake.wait();
-        if (job.done) {
-            if (job.error) std::rethrow_exception(job.error);
-            return;
-        }
-        lock.lock();
-    } else {
-        committing_ = true;
+        job.done.wait();
+        if (job.error) std::rethrow_exception(job.error);
+        return;
     }
-    // Lead: we are first in line (nobody leads while others wait). Take what is waiting, oldest
-    // first, and commit it together.
-    std::size_t count = std::min(waiting_.size(), max_batch_);
-    std::vector<Job*> batch(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(count));
-    waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(count));
+    // Nobody commits: ours goes at once, with whatever joined the queue just before it.
+    committing_ = true;
+    std::vector<Job*> batch = take_batch();
     lock.unlock();
     commit_batch(batch);
     lock.lock();
-    for (Job* j : batch) j->done = true;
-    // Hand the lead to the oldest waiter, if any: committing_ stays true so that nobody arriving
-    // now leads instead and that waiter is posted once only.
-    Job* next = waiting_.empty() ? nullptr : waiting_.front();
-    committing_ = next != nullptr;
+    if (waiting_.empty()) {
+        committing_ = false;
+    } else if (!hand_to_committer()) {
+        commit_until_idle(lock);  // no thread to hand to: this caller goes on committing instead
+    }
     lock.unlock();
-    // The next leader first: the commit pipeline is what every waiting sender is queued behind.
-    if (next) next->wake.post();
     for (Job* j : batch) {
-        if (j != &job) j->wake.post();  // j may return (and its Job go) once posted: touch it no more
+        if (j != &job) j->done.post();  // j may return (and its Job go) once posted: touch it no more
     }
     if (job.error) std::rethrow_exception(job.error);
 }
@@ -50,6 +53,46 @@ void GroupCommit::run(const Work& work) {
 std::size_t GroupCommit::waiting() const {
     std::lock_guard lock(mutex_);
     return waiting_.size();
+}
+
+std::vector<GroupCommit::Job*> GroupCommit::take_batch() {
+    auto end = waiting_.begin() + static_cast<std::ptrdiff_t>(std::min(waiting_.size(), max_batch_));
+    std::vector<Job*> batch(waiting_.begin(), end);
+    waiting_.erase(waiting_.begin(), end);
+    return batch;
+}
+
+void GroupCommit::commit_until_idle(std::unique_lock<std::mutex>& lock) {
+    while (!waiting_.empty()) {
+        std::vector<Job*> batch = take_batch();
+        lock.unlock();
+        commit_batch(batch);
+        for (Job* j : batch) j->done.post();
+        lock.lock();
+    }
+    committing_ = false;
+}
+
+bool GroupCommit::hand_to_committer() {
+    if (!committer_.joinable()) {
+        try {
+            committer_ = std::thread([this] { committer_loop(); });
+        } catch (const std::system_error&) {
+            return false;
+        }
+    }
+    committer_turn_.post();
+    return true;
+}
+
+void GroupCommit::committer_loop() {
+    ::pthread_setname_np(::pthread_self(), "store-commit");  // as top -H and perf show it
+    for (;;) {
+        committer_turn_.wait();
+        std::unique_lock lock(mutex_);
+        if (committing_) commit_until_idle(lock);
+        if (stopping_) return;
+    }
 }
 
 void GroupCommit::commit_batch(const std::vector<Job*>& batch) {

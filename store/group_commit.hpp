@@ -1,19 +1,23 @@
 // Group commit: writes submitted at the same time share one transaction and so one fsync.
 //
-// Each caller hands in its work and blocks. The first caller to find no commit under way becomes
-// the leader: it takes every waiting piece of work, runs each inside its own SAVEPOINT of one write
-// transaction (so one failing piece rolls back alone), commits once, and wakes the callers whose
-// work it carried. Work that arrives while a commit is under way waits for the next one, led by
-// the oldest waiter, to whom the leader hands the lead. Each waiter is woken once (done, or lead)
-// by a semaphore posted after the mutex is released. A caller returns only after the transaction
-// holding its work is durably committed, so an SMTP 250 sent after it is still sent only for mail
-// on disk; if the commit fails, every caller in it gets the error and nothing of theirs is stored.
+// Each caller hands in its work and blocks until the transaction holding it is durably committed,
+// so an SMTP 250 sent after it is still sent only for mail on disk. A caller that finds no commit
+// under way commits its own work at once, on its own thread: a lone writer pays no hand-over.
+// Work that arrives while a commit is under way waits; when that commit ends, its thread hands
+// everything waiting to the store's committer thread and returns to its own client. The committer
+// takes every waiting piece of work, runs each inside its own SAVEPOINT of one write transaction
+// (so one failing piece rolls back alone), commits once, wakes the callers whose work it carried,
+// and goes on with what arrived meanwhile until nothing waits. Under steady load commits thus
+// follow each other on one thread that never sleeps between them, instead of each commit first
+// waking a sender's thread to lead it. If the commit fails, every caller in it gets the error and
+// nothing of theirs is stored.
 #pragma once
 
 #include <cstddef>
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "common/semaphore.hpp"
@@ -30,6 +34,10 @@ public:
     using Transactor = std::function<void(const std::function<void(sqlite::Database&)>& batch)>;
 
     GroupCommit(Transactor transactor, std::size_t max_batch);
+    /// Waits for the committer thread, if one was started. No run() may be under way.
+    ~GroupCommit();
+    GroupCommit(const GroupCommit&) = delete;
+    GroupCommit& operator=(const GroupCommit&) = delete;
 
     /// Runs work in a shared write transaction; returns once it is durably committed. Rethrows
     /// the work's own exception (its changes rolled back) or the commit's.
@@ -43,16 +51,27 @@ private:
         explicit Job(const Work* w) : work(w) {}
         const Work* work;
         std::exception_ptr error;
-        bool done = false;  // set under mutex_ before wake is posted; read by the caller after
-        Semaphore wake;     // posted at most once: done, or its turn to lead
+        Semaphore done;  // posted once, after the commit that carried this job
     };
+    /// Up to max_batch_ waiting jobs, oldest first, taken off the queue. Needs mutex_.
+    std::vector<Job*> take_batch();
     void commit_batch(const std::vector<Job*>& batch);
+    /// Commits and wakes batch after batch until nothing waits, then ends the commit under way.
+    /// Called with lock held on mutex_; returns with it held.
+    void commit_until_idle(std::unique_lock<std::mutex>& lock);
+    /// Passes what waits to the committer thread, starting it the first time. Needs mutex_;
+    /// false when the thread could not be started.
+    bool hand_to_committer();
+    void committer_loop();
 
     Transactor transactor_;
     std::size_t max_batch_;
     mutable std::mutex mutex_;
     std::vector<Job*> waiting_;  // guarded by mutex_
-    bool committing_ = false;    // guarded by mutex_: a leader is at work
+    bool committing_ = false;    // guarded by mutex_: a caller or the committer is at work
+    bool stopping_ = false;      // guarded by mutex_: the destructor asks the committer to end
+    Semaphore committer_turn_;   // posted when the committer is handed the queue, or must stop
+    std::thread committer_;      // started on the first hand-over
 };
 
 }  // namespace store

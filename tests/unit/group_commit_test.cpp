@@ -1,13 +1,16 @@
 // GroupCommit: concurrent writes share one transaction; each piece fails alone; a failed commit
-// fails every piece in it.
+// fails every piece in it; a lone writer commits on its own thread, and a busy period's later
+// batches are committed one after another by the committer thread.
 #include "store/group_commit.hpp"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <latch>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -124,6 +127,123 @@ TEST_F(GroupCommitTest, AFailedCommitFailsEveryPieceAndStoresNothing) {
     EXPECT_EQ(rows(), 0);
     group.run(insert(1));
     EXPECT_EQ(rows(), 1);
+}
+
+/// A transactor that can hold a given commit open until released, and records which thread ran
+/// each commit and whether it failed.
+class HeldCommits {
+public:
+    explicit HeldCommits(GroupCommit::Transactor inner) : inner_(std::move(inner)) {}
+
+    GroupCommit::Transactor transactor() {
+        return [this](const std::function<void(sqlite::Database&)>& batch) {
+            int number;
+            {
+                std::unique_lock lock(mutex_);
+                number = started_++;
+                threads_.push_back(std::this_thread::get_id());
+                changed_.notify_all();
+                changed_.wait(lock, [&] { return released_ > number; });
+            }
+            if (number == failing_) throw std::runtime_error("disk full");
+            inner_(batch);
+        };
+    }
+    void wait_started(int count) {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return started_ >= count; });
+    }
+    void release(int count) {
+        std::lock_guard lock(mutex_);
+        released_ = count;
+        changed_.notify_all();
+    }
+    std::thread::id thread_of(int commit) {
+        std::lock_guard lock(mutex_);
+        return threads_.at(static_cast<std::size_t>(commit));
+    }
+    void fail(int commit) { failing_ = commit; }
+
+private:
+    GroupCommit::Transactor inner_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    int started_ = 0, released_ = 0, failing_ = -1;
+    std::vector<std::thread::id> threads_;
+};
+
+void wait_for_waiting(const GroupCommit& group, std::size_t count) {
+    while (group.waiting() < count) std::this_thread::yield();
+}
+
+TEST_F(GroupCommitTest, ALoneWriterCommitsOnItsOwnThread) {
+    HeldCommits held(transactor());
+    held.release(3);
+    GroupCommit group(held.transactor(), 64);
+    for (int i = 0; i < 3; ++i) group.run(insert(i));
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(held.thread_of(i), std::this_thread::get_id());
+    EXPECT_EQ(rows(), 3);
+}
+
+TEST_F(GroupCommitTest, LaterBatchesFollowEachOtherOnOneCommitterThread) {
+    // Commit 0 is a caller's own; the writers waiting behind it are committed by the committer,
+    // and so is what arrives while the committer is at work: not by a sender's thread.
+    HeldCommits held(transactor());
+    GroupCommit group(held.transactor(), 64);
+    std::thread first([&] { group.run(insert(0)); });
+    const std::thread::id first_id = first.get_id();
+    held.wait_started(1);
+    std::vector<std::thread> writers;
+    std::set<std::thread::id> callers{first_id};
+    for (int i = 1; i <= 3; ++i) writers.emplace_back([&, i] { group.run(insert(i)); });
+    wait_for_waiting(group, 3);
+    held.release(1);
+    first.join();  // its caller returns at once, while others' work is still to be committed
+    held.wait_started(2);
+    for (int i = 4; i <= 6; ++i) writers.emplace_back([&, i] { group.run(insert(i)); });
+    wait_for_waiting(group, 3);
+    held.release(3);
+    for (auto& w : writers) {
+        callers.insert(w.get_id());
+        w.join();
+    }
+    EXPECT_EQ(rows(), 7);
+    EXPECT_EQ(commits_.load(), 3);
+    EXPECT_EQ(held.thread_of(0), first_id);
+    EXPECT_EQ(callers.count(held.thread_of(1)), 0u);
+    EXPECT_EQ(held.thread_of(2), held.thread_of(1));
+
+    // Once nothing waits, the next lone writer commits on its own thread again.
+    held.release(4);
+    group.run(insert(7));
+    EXPECT_EQ(held.thread_of(3), std::this_thread::get_id());
+    EXPECT_EQ(rows(), 8);
+}
+
+TEST_F(GroupCommitTest, AFailedCommitOnTheCommitterFailsOnlyItsOwnBatch) {
+    HeldCommits held(transactor());
+    held.fail(1);
+    GroupCommit group(held.transactor(), 64);
+    std::thread first([&] { group.run(insert(0)); });
+    held.wait_started(1);
+    std::atomic<int> failed{0};
+    std::vector<std::thread> writers;
+    for (int i = 1; i <= 3; ++i)
+        writers.emplace_back([&, i] {
+            try {
+                group.run(insert(i));
+            } catch (const std::runtime_error&) {
+                ++failed;
+            }
+        });
+    wait_for_waiting(group, 3);
+    held.release(3);
+    first.join();
+    for (auto& w : writers) w.join();
+    EXPECT_EQ(failed.load(), 3);
+    EXPECT_EQ(rows(), 1);
+    group.run(insert(1));  // the store carries on
+    EXPECT_EQ(rows(), 2);
 }
 
 }  // namespace
