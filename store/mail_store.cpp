@@ -7,6 +7,7 @@
 #include "store/mail_store_impl.hpp"
 #include "store/password_hash.hpp"
 #include "store/schema.hpp"
+#include "store/wal_write_buffer.hpp"
 
 namespace store {
 
@@ -51,10 +52,12 @@ std::optional<std::pair<UserId, std::string>> user_row(sqlite::Database& db, std
 // --- opening and connections ---------------------------------------------------------------------
 
 std::unique_ptr<sqlite::Database> MailStore::Impl::connect(bool create) const {
-    auto db = std::make_unique<sqlite::Database>(path, create);
+    // Each commit's log writes go out in one write(2) (see wal_write_buffer.hpp), which needs the
+    // log synced at every commit: synchronous=FULL, set before anything is written.
+    auto db = std::make_unique<sqlite::Database>(path, create, sqlite::wal_write_buffer_vfs());
     sqlite3_busy_timeout(db->get(), static_cast<int>(options.busy_timeout.count()));
-    db->exec("PRAGMA foreign_keys = ON");
     db->exec("PRAGMA synchronous = FULL");
+    db->exec("PRAGMA foreign_keys = ON");
     // Reads map the file instead of copying pages into each connection's cache: one copy in the
     // OS page cache, shared by every connection and both daemons. (Writes still use write(2).)
     db->exec("PRAGMA mmap_size = " + std::to_string(options.mmap_bytes));

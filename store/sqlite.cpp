@@ -18,14 +18,14 @@ void fail(sqlite3* db, int code, std::string_view doing) {
     }
 }
 
-Database::Database(const std::filesystem::path& path, bool create) {
+Database::Database(const std::filesystem::path& path, bool create, const char* vfs) {
     // SQLite's allocation statistics take a process-wide mutex on every malloc: with many
     // session threads that lock is contended, and we never read the statistics.
     static std::once_flag configured;
     std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
     sqlite3* raw = nullptr;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-    int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+    int rc = sqlite3_open_v2(path.c_str(), &raw, flags, vfs);
     db_.reset(raw);
     if (rc != SQLITE_OK) fail(raw, rc, "opening store " + path.string());
     sqlite3_extended_result_codes(raw, 1);

@@ -26,8 +26,9 @@ namespace store::sqlite {
 
 class Database {
 public:
-    /// Opens path read-write (creating it only when create is true).
-    Database(const std::filesystem::path& path, bool create);
+    /// Opens path read-write (creating it only when create is true), through the named VFS
+    /// (nullptr: SQLite's default).
+    Database(const std::filesystem::path& path, bool create, const char* vfs = nullptr);
     Database(Database&&) noexcept = default;
     Database& operator=(Database&&) noexcept = default;
 

@@ -1,0 +1,23 @@
+// A SQLite VFS over the default one that gathers the write-ahead log's writes of one commit into
+// a single write.
+//
+// SQLite writes each WAL frame with two calls, its 24-byte header and then its page: a commit of
+// ten pages is twenty write(2)s, each a trip into the kernel and through the file system, and on
+// the commit path every sender waits behind. Through this VFS, writes to a WAL file that follow
+// on from each other are kept in memory and written in one call when SQLite syncs the file (or
+// reads it, truncates it, asks its size, closes it, or the next write does not follow on).
+// Measured with smtp-source at 8 sessions: 22 write calls per commit down to 1, smtpd CPU per
+// message 6-13% lower.
+//
+// Safe only for connections that sync the WAL at every commit (synchronous=FULL): another
+// connection sees a commit only after that sync, so by then every byte of it is in the file.
+// Everything else (the store file, its shared-memory index) goes straight to the default VFS.
+#pragma once
+
+namespace store::sqlite {
+
+/// Registers the VFS the first time; returns its name for sqlite3_open_v2. Open only
+/// synchronous=FULL connections with it.
+const char* wal_write_buffer_vfs();
+
+}  // namespace store::sqlite
