@@ -6,8 +6,8 @@
 // the commit path every sender waits behind. Through this VFS, writes to a WAL file that follow
 // on from each other are kept in memory and written in one call when SQLite syncs the file (or
 // reads it, truncates it, asks its size, closes it, or the next write does not follow on).
-// Measured with smtp-source at 8 sessions: 22 write calls per commit down to 1, smtpd CPU per
-// message 6-13% lower.
+// Measured with smtp-source at 8 sessions: about 22 write calls per commit down to one; with 64 KB
+// messages 13% less smtpd CPU per message and 16-17% more messages per second.
 //
 // Safe only for connections that sync the WAL at every commit (synchronous=FULL): another
 // connection sees a commit only after that sync, so by then every byte of it is in the file.
