@@ -139,10 +139,10 @@ TEST_F(WalWriteBufferTest, AStoreThroughItIsReadByOtherConnectionsAfterEachCommi
     };
     auto writer = open_db(store::sqlite::wal_write_buffer_vfs());
     auto reader = open_db(nullptr);  // another connection, as another process would open it
-    ASSERT_EQ(sqlite3_exec(writer.get(),
-                           "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE t (v BLOB)", nullptr,
-                           nullptr, nullptr),
-              SQLITE_OK);
+    ASSERT_EQ(
+        sqlite3_exec(writer.get(), "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE t (v BLOB)",
+                     nullptr, nullptr, nullptr),
+        SQLITE_OK);
     auto count = [&] {
         sqlite3_stmt* raw = nullptr;
         EXPECT_EQ(sqlite3_prepare_v2(reader.get(), "SELECT count(*), sum(length(v)) FROM t", -1, &raw, nullptr),
