@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <unordered_map>
 #include <vector>
 
 namespace store::sqlite {
@@ -24,27 +25,43 @@ struct Pending {
     std::vector<char> bytes;
 };
 
-/// A WAL file as SQLite sees it: our methods, the default VFS's file right behind, and what is
-/// pending. SQLite allocates szOsFile bytes for it and calls no constructor: Pending is owned
-/// through a pointer made in open and freed in close.
-struct WalFile {
+/// A file we stand in front of, as SQLite sees it: our methods, the default VFS's file right
+/// behind. Two kinds: a WAL, whose writes are gathered, and a store file, watched for the release
+/// of the WAL write lock. SQLite allocates szOsFile bytes for it and calls no constructor: Pending
+/// is owned through a pointer made in open and freed in close.
+struct Wrapped {
     sqlite3_file base;
     sqlite3_file* real;
-    Pending* pending;
+    Pending* pending;  // a WAL's gathered bytes
+    Wrapped* partner;  // a WAL's store file and a store file's WAL, of one connection
+    const char* name;  // a store file's name as SQLite passed it: its key in open_stores()
 };
 
-constexpr std::size_t real_file_offset = (sizeof(WalFile) + 15) / 16 * 16;
+constexpr std::size_t real_file_offset = (sizeof(Wrapped) + 15) / 16 * 16;
 
 sqlite3_vfs* default_vfs() {
     static sqlite3_vfs* vfs = sqlite3_vfs_find(nullptr);
     return vfs;
 }
 
-WalFile& wal(sqlite3_file* file) { return *reinterpret_cast<WalFile*>(file); }
-sqlite3_file* real(sqlite3_file* file) { return wal(file).real; }
+Wrapped& wrapped(sqlite3_file* file) { return *reinterpret_cast<Wrapped*>(file); }
+sqlite3_file* real(sqlite3_file* file) { return wrapped(file).real; }
+
+/// The store files open through this VFS, by the name pointer SQLite gave their xOpen. A WAL's
+/// name leads back to that same pointer (sqlite3_filename_database): SQLite keeps a connection's
+/// store, journal and WAL names in one block. So a WAL finds the store file of its own connection.
+struct OpenStores {
+    std::mutex mutex;
+    std::unordered_map<const char*, Wrapped*> by_name;
+};
+
+OpenStores& open_stores() {
+    static OpenStores stores;
+    return stores;
+}
 
 int flush(sqlite3_file* file) {
-    Pending& pending = *wal(file).pending;
+    Pending& pending = *wrapped(file).pending;
     if (pending.bytes.empty()) return SQLITE_OK;
     int rc = SQLITE_OK;
     for (std::size_t done = 0; done < pending.bytes.size() && rc == SQLITE_OK; done += max_write_bytes) {
@@ -59,8 +76,10 @@ int flush(sqlite3_file* file) {
 int wal_close(sqlite3_file* file) {
     int flushed = flush(file);
     int rc = real(file)->pMethods->xClose(real(file));
-    std::unique_ptr<Pending> owned(wal(file).pending);
-    wal(file).pending = nullptr;
+    Wrapped& wal = wrapped(file);
+    std::unique_ptr<Pending> owned(wal.pending);
+    wal.pending = nullptr;
+    if (wal.partner) wal.partner->partner = nullptr;  // the store file stays open: SQLite closes a WAL first
     return flushed != SQLITE_OK ? flushed : rc;
 }
 
@@ -70,7 +89,7 @@ int wal_read(sqlite3_file* file, void* buffer, int amount, sqlite3_int64 offset)
 }
 
 int wal_write(sqlite3_file* file, const void* buffer, int amount, sqlite3_int64 offset) {
-    Pending& pending = *wal(file).pending;
+    Pending& pending = *wrapped(file).pending;
     const auto size = static_cast<std::size_t>(amount);
     const bool follows_on = !pending.bytes.empty() &&
                             offset == pending.offset + static_cast<sqlite3_int64>(pending.bytes.size()) &&
@@ -105,38 +124,35 @@ int wal_file_size(sqlite3_file* file, sqlite3_int64* size) {
     return real(file)->pMethods->xFileSize(real(file), size);
 }
 
-int wal_lock(sqlite3_file* file, int level) { return real(file)->pMethods->xLock(real(file), level); }
-int wal_unlock(sqlite3_file* file, int level) { return real(file)->pMethods->xUnlock(real(file), level); }
-int wal_check_reserved_lock(sqlite3_file* file, int* out) {
+// Calls passed on as they are, for both kinds of file.
+int pass_lock(sqlite3_file* file, int level) { return real(file)->pMethods->xLock(real(file), level); }
+int pass_unlock(sqlite3_file* file, int level) { return real(file)->pMethods->xUnlock(real(file), level); }
+int pass_check_reserved_lock(sqlite3_file* file, int* out) {
     return real(file)->pMethods->xCheckReservedLock(real(file), out);
+}
+int pass_sector_size(sqlite3_file* file) { return real(file)->pMethods->xSectorSize(real(file)); }
+int pass_device_characteristics(sqlite3_file* file) { return real(file)->pMethods->xDeviceCharacteristics(real(file)); }
+int pass_shm_map(sqlite3_file* file, int region, int size, int extend, void volatile** out) {
+    return real(file)->pMethods->xShmMap(real(file), region, size, extend, out);
+}
+int pass_shm_lock(sqlite3_file* file, int offset, int n, int flags) {
+    return real(file)->pMethods->xShmLock(real(file), offset, n, flags);
+}
+void pass_shm_barrier(sqlite3_file* file) { real(file)->pMethods->xShmBarrier(real(file)); }
+int pass_shm_unmap(sqlite3_file* file, int delete_flag) {
+    return real(file)->pMethods->xShmUnmap(real(file), delete_flag);
+}
+int pass_unfetch(sqlite3_file* file, sqlite3_int64 offset, void* page) {
+    return real(file)->pMethods->xUnfetch(real(file), offset, page);
 }
 
 int wal_file_control(sqlite3_file* file, int op, void* arg) {
     if (int rc = flush(file); rc != SQLITE_OK) return rc;
     return real(file)->pMethods->xFileControl(real(file), op, arg);
 }
-
-int wal_sector_size(sqlite3_file* file) { return real(file)->pMethods->xSectorSize(real(file)); }
-int wal_device_characteristics(sqlite3_file* file) { return real(file)->pMethods->xDeviceCharacteristics(real(file)); }
-
-// SQLite keeps a WAL's shared memory on the store file and never maps a WAL, but the methods are
-// passed on for completeness.
-int wal_shm_map(sqlite3_file* file, int region, int size, int extend, void volatile** out) {
-    return real(file)->pMethods->xShmMap(real(file), region, size, extend, out);
-}
-int wal_shm_lock(sqlite3_file* file, int offset, int n, int flags) {
-    return real(file)->pMethods->xShmLock(real(file), offset, n, flags);
-}
-void wal_shm_barrier(sqlite3_file* file) { real(file)->pMethods->xShmBarrier(real(file)); }
-int wal_shm_unmap(sqlite3_file* file, int delete_flag) {
-    return real(file)->pMethods->xShmUnmap(real(file), delete_flag);
-}
 int wal_fetch(sqlite3_file* file, sqlite3_int64 offset, int amount, void** out) {
     if (int rc = flush(file); rc != SQLITE_OK) return rc;
     return real(file)->pMethods->xFetch(real(file), offset, amount, out);
-}
-int wal_unfetch(sqlite3_file* file, sqlite3_int64 offset, void* page) {
-    return real(file)->pMethods->xUnfetch(real(file), offset, page);
 }
 
 const sqlite3_io_methods wal_methods = {
@@ -147,50 +163,163 @@ const sqlite3_io_methods wal_methods = {
     wal_truncate,
     wal_sync,
     wal_file_size,
-    wal_lock,
-    wal_unlock,
-    wal_check_reserved_lock,
+    pass_lock,
+    pass_unlock,
+    pass_check_reserved_lock,
     wal_file_control,
-    wal_sector_size,
-    wal_device_characteristics,
-    wal_shm_map,
-    wal_shm_lock,
-    wal_shm_barrier,
-    wal_shm_unmap,
+    pass_sector_size,
+    pass_device_characteristics,
+    pass_shm_map,  // SQLite keeps the shared memory on the store file and never maps a WAL
+    pass_shm_lock,
+    pass_shm_barrier,
+    pass_shm_unmap,
     wal_fetch,
-    wal_unfetch,
+    pass_unfetch,
 };
 
-int open_file(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out_flags) {
-    sqlite3_vfs* base = default_vfs();
-    if (!(flags & SQLITE_OPEN_WAL)) {
-        // Not a WAL: the default VFS's own file, in place (our szOsFile leaves it room).
-        return base->xOpen(base, name, file, flags, out_flags);
+/// The WAL write lock, the first of the locks SQLite keeps in the shared memory (WAL_WRITE_LOCK).
+constexpr int wal_write_lock = 0;
+
+int store_shm_lock(sqlite3_file* file, int offset, int n, int flags) {
+    // What the WAL gathered is written before its write lock is released. Held past that, another
+    // connection could commit where those bytes go, and they would then overwrite its commit.
+    // A commit has no bytes left by then (its sync wrote them), but a transaction that spilled
+    // pages into the WAL and was rolled back does.
+    int flushed = SQLITE_OK;
+    Wrapped* wal = wrapped(file).partner;
+    if (wal && (flags & SQLITE_SHM_UNLOCK) && offset <= wal_write_lock && wal_write_lock < offset + n) {
+        flushed = flush(&wal->base);
     }
+    int rc = real(file)->pMethods->xShmLock(real(file), offset, n, flags);
+    return rc != SQLITE_OK ? rc : flushed;
+}
+
+int store_close(sqlite3_file* file) {
+    Wrapped& store = wrapped(file);
+    {
+        std::lock_guard lock(open_stores().mutex);
+        open_stores().by_name.erase(store.name);
+    }
+    if (store.partner) store.partner->partner = nullptr;
+    return real(file)->pMethods->xClose(real(file));
+}
+int store_read(sqlite3_file* file, void* buffer, int amount, sqlite3_int64 offset) {
+    return real(file)->pMethods->xRead(real(file), buffer, amount, offset);
+}
+int store_write(sqlite3_file* file, const void* buffer, int amount, sqlite3_int64 offset) {
+    return real(file)->pMethods->xWrite(real(file), buffer, amount, offset);
+}
+int store_truncate(sqlite3_file* file, sqlite3_int64 size) { return real(file)->pMethods->xTruncate(real(file), size); }
+int store_sync(sqlite3_file* file, int flags) { return real(file)->pMethods->xSync(real(file), flags); }
+int store_file_size(sqlite3_file* file, sqlite3_int64* size) {
+    return real(file)->pMethods->xFileSize(real(file), size);
+}
+int store_file_control(sqlite3_file* file, int op, void* arg) {
+    return real(file)->pMethods->xFileControl(real(file), op, arg);
+}
+int store_fetch(sqlite3_file* file, sqlite3_int64 offset, int amount, void** out) {
+    return real(file)->pMethods->xFetch(real(file), offset, amount, out);
+}
+
+const sqlite3_io_methods store_methods = {
+    3,
+    store_close,
+    store_read,
+    store_write,
+    store_truncate,
+    store_sync,
+    store_file_size,
+    pass_lock,
+    pass_unlock,
+    pass_check_reserved_lock,
+    store_file_control,
+    pass_sector_size,
+    pass_device_characteristics,
+    pass_shm_map,
+    store_shm_lock,
+    pass_shm_barrier,
+    pass_shm_unmap,
+    store_fetch,
+    pass_unfetch,
+};
+
+/// Opens the default VFS's file behind ours; false (and the file opened in place instead, as the
+/// default VFS's own) if it is not the unix VFS file we know.
+int open_behind(const char* name, sqlite3_file* file, int flags, int* out_flags, bool& behind) {
+    sqlite3_vfs* base = default_vfs();
     auto* inner = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) + real_file_offset);
     file->pMethods = nullptr;  // SQLite calls no close on a file whose open failed
     int rc = base->xOpen(base, name, inner, flags, out_flags);
     if (rc != SQLITE_OK) return rc;
-    if (inner->pMethods->iVersion < 3) {  // not the unix VFS we know: use its file as it is
+    behind = inner->pMethods->iVersion >= 3;
+    if (!behind) {
         inner->pMethods->xClose(inner);
         return base->xOpen(base, name, file, flags, out_flags);
     }
+    Wrapped& opened = wrapped(file);
+    opened.real = inner;
+    opened.pending = nullptr;
+    opened.partner = nullptr;
+    opened.name = name;
+    return SQLITE_OK;
+}
+
+int open_store(const char* name, sqlite3_file* file, int flags, int* out_flags) {
+    bool behind = false;
+    int rc = open_behind(name, file, flags, out_flags, behind);
+    if (rc != SQLITE_OK || !behind) return rc;
+    try {
+        std::lock_guard lock(open_stores().mutex);
+        open_stores().by_name[name] = &wrapped(file);
+    } catch (const std::bad_alloc&) {
+        real(file)->pMethods->xClose(real(file));
+        return SQLITE_NOMEM;
+    }
+    file->pMethods = &store_methods;
+    return SQLITE_OK;
+}
+
+int open_wal(const char* name, sqlite3_file* file, int flags, int* out_flags) {
+    Wrapped* store = nullptr;
+    {
+        std::lock_guard lock(open_stores().mutex);
+        auto found = open_stores().by_name.find(sqlite3_filename_database(name));
+        if (found != open_stores().by_name.end() && !found->second->partner) store = found->second;
+    }
+    sqlite3_vfs* base = default_vfs();
+    // Without its store file we would not see the write lock released: write through instead.
+    if (!store) return base->xOpen(base, name, file, flags, out_flags);
+    bool behind = false;
+    int rc = open_behind(name, file, flags, out_flags, behind);
+    if (rc != SQLITE_OK || !behind) return rc;
     std::unique_ptr<Pending> pending;
     try {
         pending = std::make_unique<Pending>();
         pending->bytes.reserve(64 * 1024);
     } catch (const std::bad_alloc&) {
-        inner->pMethods->xClose(inner);
+        real(file)->pMethods->xClose(real(file));
         return SQLITE_NOMEM;
     }
-    WalFile& opened = wal(file);
-    opened.real = inner;
-    opened.pending = pending.release();  // freed by wal_close
-    opened.base.pMethods = &wal_methods;
+    Wrapped& wal = wrapped(file);
+    wal.pending = pending.release();  // freed by wal_close
+    wal.partner = store;
+    store->partner = &wal;
+    file->pMethods = &wal_methods;
     return SQLITE_OK;
 }
 
+int open_file(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out_flags) {
+    if (name && (flags & SQLITE_OPEN_MAIN_DB)) return open_store(name, file, flags, out_flags);
+    if (name && (flags & SQLITE_OPEN_WAL)) return open_wal(name, file, flags, out_flags);
+    // Anything else (temporary files, journals): the default VFS's own file, in place (our
+    // szOsFile leaves it room).
+    sqlite3_vfs* base = default_vfs();
+    return base->xOpen(base, name, file, flags, out_flags);
+}
+
 }  // namespace
+
+bool gathers_writes(const sqlite3_file* file) { return file && file->pMethods == &wal_methods; }
 
 const char* wal_write_buffer_vfs() {
     static sqlite3_vfs vfs;

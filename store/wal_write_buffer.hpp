@@ -9,15 +9,27 @@
 // Measured with smtp-source at 8 sessions: about 22 write calls per commit down to one; with 64 KB
 // messages 13% less smtpd CPU per message and 16-17% more messages per second.
 //
-// Safe only for connections that sync the WAL at every commit (synchronous=FULL): another
-// connection sees a commit only after that sync, so by then every byte of it is in the file.
-// Everything else (the store file, its shared-memory index) goes straight to the default VFS.
+// Two rules keep it safe:
+// - A connection must sync the WAL at every commit (synchronous=FULL). Another connection sees a
+//   commit only after that sync, so by then every byte of it is in the file.
+// - Nothing gathered outlives the WAL write lock. A transaction larger than the page cache writes
+//   frames before it commits; rolled back, those frames are never synced. If their bytes were
+//   still held once the lock is released, another connection could commit where they go and a
+//   later write would overwrite that commit. So the VFS also stands in front of the store file,
+//   whose shared-memory locks SQLite takes, and writes what its WAL gathered before passing on
+//   the write lock's release. A WAL whose store file it cannot find is written through.
+// The store file's other calls, and every other file, go straight to the default VFS.
 #pragma once
+
+struct sqlite3_file;
 
 namespace store::sqlite {
 
 /// Registers the VFS the first time; returns its name for sqlite3_open_v2. Open only
 /// synchronous=FULL connections with it.
 const char* wal_write_buffer_vfs();
+
+/// Whether file (a connection's WAL, from SQLITE_FCNTL_JOURNAL_POINTER) has its writes gathered.
+bool gathers_writes(const sqlite3_file* file);
 
 }  // namespace store::sqlite

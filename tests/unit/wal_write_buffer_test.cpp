@@ -26,23 +26,44 @@ protected:
         fs::create_directories(dir_);
         vfs_ = sqlite3_vfs_find(store::sqlite::wal_write_buffer_vfs());
         ASSERT_NE(vfs_, nullptr);
+        // The names as SQLite hands them to a VFS: one block holding the store's and its WAL's.
+        const std::string store = (dir_ / "store").string();
+        const std::string wal = store + "-wal";
+        names_ = sqlite3_create_filename(store.c_str(), (store + "-journal").c_str(), wal.c_str(), 0, nullptr);
+        ASSERT_NE(names_, nullptr);
     }
     void TearDown() override {
-        if (open_) close();
+        if (wal_open_) close();
+        if (store_open_) close_store();
+        sqlite3_free_filename(names_);
         fs::remove_all(dir_);
     }
 
-    /// Opens dir/name through the VFS, as SQLite opens a WAL (or, with wal false, a store file).
-    void open(const std::string& name, bool wal = true) {
-        path_ = (dir_ / name).string();
-        if (wal) std::ofstream(dir_ / "store");  // a WAL takes its permissions from its store file
+    /// Opens the store file through the VFS and then, unless only_store, its WAL, as a
+    /// connection opens them; file() is the WAL (or the store file).
+    void open(bool only_store = false, bool with_store = true) {
+        if (with_store) {
+            store_.assign(static_cast<std::size_t>(vfs_->szOsFile), 0);
+            int out = 0;
+            ASSERT_EQ(vfs_->xOpen(vfs_, names_, store(),
+                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_MAIN_DB, &out),
+                      SQLITE_OK);
+            store_open_ = true;
+            path_ = names_;
+        }
+        if (only_store) return;
+        if (!with_store) std::ofstream{std::string(names_)};  // a WAL takes its permissions from its store file
+        path_ = sqlite3_filename_wal(names_);
         file_.assign(static_cast<std::size_t>(vfs_->szOsFile), 0);
-        int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | (wal ? SQLITE_OPEN_WAL : SQLITE_OPEN_MAIN_DB);
         int out = 0;
-        ASSERT_EQ(vfs_->xOpen(vfs_, path_.c_str(), file(), flags, &out), SQLITE_OK);
-        open_ = true;
+        ASSERT_EQ(vfs_->xOpen(vfs_, sqlite3_filename_wal(names_), wal(),
+                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_WAL, &out),
+                  SQLITE_OK);
+        wal_open_ = true;
     }
-    sqlite3_file* file() { return reinterpret_cast<sqlite3_file*>(file_.data()); }
+    sqlite3_file* store() { return reinterpret_cast<sqlite3_file*>(store_.data()); }
+    sqlite3_file* wal() { return reinterpret_cast<sqlite3_file*>(file_.data()); }
+    sqlite3_file* file() { return wal_open_ ? wal() : store(); }
     int write(const std::string& bytes, sqlite3_int64 offset) {
         return file()->pMethods->xWrite(file(), bytes.data(), static_cast<int>(bytes.size()), offset);
     }
@@ -53,8 +74,12 @@ protected:
     }
     void sync() { ASSERT_EQ(file()->pMethods->xSync(file(), SQLITE_SYNC_NORMAL), SQLITE_OK); }
     void close() {
-        ASSERT_EQ(file()->pMethods->xClose(file()), SQLITE_OK);
-        open_ = false;
+        ASSERT_EQ(wal()->pMethods->xClose(wal()), SQLITE_OK);
+        wal_open_ = false;
+    }
+    void close_store() {
+        ASSERT_EQ(store()->pMethods->xClose(store()), SQLITE_OK);
+        store_open_ = false;
     }
     /// What is in the file on disk, read past the VFS.
     std::string on_disk() {
@@ -64,13 +89,16 @@ protected:
 
     fs::path dir_;
     sqlite3_vfs* vfs_ = nullptr;
-    std::vector<char> file_;  // the sqlite3_file, szOsFile bytes as SQLite would allocate
+    sqlite3_filename names_ = nullptr;
+    std::vector<char> store_;  // the sqlite3_files, szOsFile bytes each as SQLite would allocate
+    std::vector<char> file_;
     std::string path_;
-    bool open_ = false;
+    bool store_open_ = false;
+    bool wal_open_ = false;
 };
 
 TEST_F(WalWriteBufferTest, WritesThatFollowOnReachTheFileTogetherAtTheSync) {
-    open("store-wal");
+    open();
     ASSERT_EQ(write("header..", 0), SQLITE_OK);
     ASSERT_EQ(write("frame-1.", 8), SQLITE_OK);
     ASSERT_EQ(write("frame-2.", 16), SQLITE_OK);
@@ -80,7 +108,7 @@ TEST_F(WalWriteBufferTest, WritesThatFollowOnReachTheFileTogetherAtTheSync) {
 }
 
 TEST_F(WalWriteBufferTest, AWriteElsewhereFirstWritesWhatWasGathered) {
-    open("store-wal");
+    open();
     ASSERT_EQ(write("aaaa", 0), SQLITE_OK);
     ASSERT_EQ(write("bbbb", 4), SQLITE_OK);
     ASSERT_EQ(write("AA", 0), SQLITE_OK);  // rewrites the start: what was gathered goes first
@@ -90,7 +118,7 @@ TEST_F(WalWriteBufferTest, AWriteElsewhereFirstWritesWhatWasGathered) {
 }
 
 TEST_F(WalWriteBufferTest, ReadsSizesAndTruncationSeeGatheredBytes) {
-    open("store-wal");
+    open();
     ASSERT_EQ(write("0123456789", 0), SQLITE_OK);
     EXPECT_EQ(read(4, 3), "3456");
     ASSERT_EQ(write("abc", 10), SQLITE_OK);
@@ -103,7 +131,7 @@ TEST_F(WalWriteBufferTest, ReadsSizesAndTruncationSeeGatheredBytes) {
 }
 
 TEST_F(WalWriteBufferTest, CloseWritesWhatWasGathered) {
-    open("store-wal");
+    open();
     ASSERT_EQ(write("last words", 0), SQLITE_OK);
     close();
     EXPECT_EQ(on_disk(), "last words");
@@ -112,7 +140,7 @@ TEST_F(WalWriteBufferTest, CloseWritesWhatWasGathered) {
 TEST_F(WalWriteBufferTest, ALongRunIsWrittenWhole) {
     // Longer than the default VFS takes in one write (it counts a write's size modulo 128 KiB),
     // and longer than what is gathered before it is written anyway.
-    open("store-wal");
+    open();
     std::string expected;
     for (int i = 0; i < 700; ++i) {
         std::string frame(24, static_cast<char>('a' + i % 26));
@@ -125,9 +153,30 @@ TEST_F(WalWriteBufferTest, ALongRunIsWrittenWhole) {
 }
 
 TEST_F(WalWriteBufferTest, OtherFilesAreWrittenAtOnce) {
-    open("store", false);
+    open(true);
     ASSERT_EQ(write("page", 0), SQLITE_OK);
     EXPECT_EQ(on_disk(), "page");
+}
+
+TEST_F(WalWriteBufferTest, ReleasingTheWalWriteLockWritesWhatWasGathered) {
+    open();
+    void volatile* shared = nullptr;
+    ASSERT_EQ(store()->pMethods->xShmMap(store(), 0, 32768, 1, &shared), SQLITE_OK);
+    const int exclusive = SQLITE_SHM_EXCLUSIVE;
+    ASSERT_EQ(store()->pMethods->xShmLock(store(), 0, 1, SQLITE_SHM_LOCK | exclusive), SQLITE_OK);
+    ASSERT_EQ(store()->pMethods->xShmLock(store(), 3, 1, SQLITE_SHM_LOCK | exclusive), SQLITE_OK);
+    ASSERT_EQ(write("spilled frames", 0), SQLITE_OK);
+    ASSERT_EQ(store()->pMethods->xShmLock(store(), 3, 1, SQLITE_SHM_UNLOCK | exclusive), SQLITE_OK);
+    EXPECT_EQ(on_disk(), "");  // a read lock's release: still gathered
+    ASSERT_EQ(store()->pMethods->xShmLock(store(), 0, 1, SQLITE_SHM_UNLOCK | exclusive), SQLITE_OK);
+    EXPECT_EQ(on_disk(), "spilled frames");
+    ASSERT_EQ(store()->pMethods->xShmUnmap(store(), 1), SQLITE_OK);
+}
+
+TEST_F(WalWriteBufferTest, AWalWhoseStoreFileIsNotOpenHereIsWrittenThrough) {
+    open(false, false);
+    ASSERT_EQ(write("frame", 0), SQLITE_OK);
+    EXPECT_EQ(on_disk(), "frame");
 }
 
 TEST_F(WalWriteBufferTest, AStoreThroughItIsReadByOtherConnectionsAfterEachCommit) {
@@ -143,6 +192,9 @@ TEST_F(WalWriteBufferTest, AStoreThroughItIsReadByOtherConnectionsAfterEachCommi
         sqlite3_exec(writer.get(), "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE t (v BLOB)",
                      nullptr, nullptr, nullptr),
         SQLITE_OK);
+    sqlite3_file* wal = nullptr;
+    ASSERT_EQ(sqlite3_file_control(writer.get(), "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal), SQLITE_OK);
+    EXPECT_TRUE(store::sqlite::gathers_writes(wal));  // the WAL found its connection's store file
     auto count = [&] {
         sqlite3_stmt* raw = nullptr;
         EXPECT_EQ(sqlite3_prepare_v2(reader.get(), "SELECT count(*), sum(length(v)) FROM t", -1, &raw, nullptr),
@@ -161,6 +213,57 @@ TEST_F(WalWriteBufferTest, AStoreThroughItIsReadByOtherConnectionsAfterEachCommi
     EXPECT_EQ(count(), 50);
     sqlite3_stmt* raw = nullptr;
     ASSERT_EQ(sqlite3_prepare_v2(reader.get(), "PRAGMA integrity_check", -1, &raw, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(raw), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(raw, 0)), "ok");
+    sqlite3_finalize(raw);
+}
+
+TEST_F(WalWriteBufferTest, ARolledBackTransactionLeavesNothingBehindToOverwriteLaterCommits) {
+    // A transaction larger than the page cache spills frames into the WAL before it commits. If it
+    // is rolled back instead, those frames were never synced: bytes gathered for them must not
+    // reach the file after the WAL write lock is released, where another connection's commit now
+    // lives.
+    const std::string path = (dir_ / "store.db").string();
+    auto open_db = [&](const char* vfs) {
+        sqlite3* raw = nullptr;
+        EXPECT_EQ(sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs), SQLITE_OK);
+        return std::unique_ptr<sqlite3, decltype(&sqlite3_close_v2)>(raw, &sqlite3_close_v2);
+    };
+    auto exec = [](sqlite3* db, const char* sql) {
+        char* error = nullptr;
+        int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
+        std::string message = error ? error : "";
+        sqlite3_free(error);
+        EXPECT_EQ(rc, SQLITE_OK) << sql << ": " << message;
+        return rc;
+    };
+    auto spiller = open_db(store::sqlite::wal_write_buffer_vfs());
+    auto other = open_db(store::sqlite::wal_write_buffer_vfs());
+    ASSERT_EQ(exec(spiller.get(),
+                   "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = 10;"
+                   "CREATE TABLE t (v BLOB); INSERT INTO t (v) VALUES (zeroblob(100))"),
+              SQLITE_OK);
+    ASSERT_EQ(exec(other.get(), "PRAGMA synchronous = FULL"), SQLITE_OK);
+    // Everything in the store file and the WAL empty: the rollback then reads no page back from
+    // the WAL (a read would write the gathered bytes while the lock is still held).
+    ASSERT_EQ(exec(spiller.get(), "PRAGMA wal_checkpoint(TRUNCATE)"), SQLITE_OK);
+    ASSERT_EQ(exec(spiller.get(), "BEGIN; INSERT INTO t (v) VALUES (randomblob(300000)); ROLLBACK"), SQLITE_OK);
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_EQ(exec(other.get(), "INSERT INTO t (v) VALUES (randomblob(20000))"), SQLITE_OK);
+    }
+    ASSERT_EQ(exec(spiller.get(), "INSERT INTO t (v) VALUES (zeroblob(100))"), SQLITE_OK);
+    spiller.reset();
+    other.reset();
+
+    auto checker = open_db(nullptr);
+    sqlite3_stmt* raw = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(checker.get(), "SELECT count(*), sum(length(v)) FROM t", -1, &raw, nullptr),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(raw), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int64(raw, 0), 5);
+    EXPECT_EQ(sqlite3_column_int64(raw, 1), 200 + 3 * 20000);
+    sqlite3_finalize(raw);
+    ASSERT_EQ(sqlite3_prepare_v2(checker.get(), "PRAGMA integrity_check", -1, &raw, nullptr), SQLITE_OK);
     ASSERT_EQ(sqlite3_step(raw), SQLITE_ROW);
     EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(raw, 0)), "ok");
     sqlite3_finalize(raw);
