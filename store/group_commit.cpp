@@ -7,8 +7,10 @@
 
 namespace store {
 
-GroupCommit::GroupCommit(Transactor transactor, std::size_t max_batch)
-    : transactor_(std::move(transactor)), max_batch_(std::max<std::size_t>(1, max_batch)) {}
+GroupCommit::GroupCommit(Transactor transactor, std::size_t max_batch, ThreadStarter start_thread)
+    : transactor_(std::move(transactor)),
+      max_batch_(std::max<std::size_t>(1, max_batch)),
+      start_thread_(std::move(start_thread)) {}
 
 GroupCommit::~GroupCommit() {
     if (!committer_.joinable()) return;
@@ -76,7 +78,7 @@ void GroupCommit::commit_until_idle(std::unique_lock<std::mutex>& lock) {
 bool GroupCommit::hand_to_committer() {
     if (!committer_.joinable()) {
         try {
-            committer_ = std::thread([this] { committer_loop(); });
+            committer_ = start_thread_([this] { committer_loop(); });
         } catch (const std::system_error&) {
             return false;
         }

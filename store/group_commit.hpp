@@ -9,8 +9,9 @@
 // (so one failing piece rolls back alone), commits once, wakes the callers whose work it carried,
 // and goes on with what arrived meanwhile until nothing waits. Under steady load commits thus
 // follow each other on one thread that never sleeps between them, instead of each commit first
-// waking a sender's thread to lead it. If the commit fails, every caller in it gets the error and
-// nothing of theirs is stored.
+// waking a sender's thread to lead it. If that thread cannot be started, the caller that led the
+// commit goes on committing what waits itself (and the next hand-over tries again). If the commit
+// fails, every caller in it gets the error and nothing of theirs is stored.
 #pragma once
 
 #include <cstddef>
@@ -32,8 +33,10 @@ public:
     using Work = std::function<void(sqlite::Database&)>;
     /// Runs `batch` inside one write transaction on the write connection and commits it.
     using Transactor = std::function<void(const std::function<void(sqlite::Database&)>& batch)>;
+    /// Starts the committer thread running body; throws std::system_error when it cannot.
+    using ThreadStarter = std::function<std::thread(std::function<void()> body)>;
 
-    GroupCommit(Transactor transactor, std::size_t max_batch);
+    GroupCommit(Transactor transactor, std::size_t max_batch, ThreadStarter start_thread = start_std_thread);
     /// Waits for the committer thread, if one was started. No run() may be under way.
     ~GroupCommit();
     GroupCommit(const GroupCommit&) = delete;
@@ -45,6 +48,8 @@ public:
 
     /// Pieces of work waiting for the next commit.
     std::size_t waiting() const;
+
+    static std::thread start_std_thread(std::function<void()> body) { return std::thread(std::move(body)); }
 
 private:
     struct Job {
@@ -66,6 +71,7 @@ private:
 
     Transactor transactor_;
     std::size_t max_batch_;
+    ThreadStarter start_thread_;
     mutable std::mutex mutex_;
     std::vector<Job*> waiting_;  // guarded by mutex_
     bool committing_ = false;    // guarded by mutex_: a caller or the committer is at work

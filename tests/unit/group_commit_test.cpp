@@ -12,6 +12,7 @@
 #include <mutex>
 #include <set>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include "store/sqlite.hpp"
@@ -244,6 +245,48 @@ TEST_F(GroupCommitTest, AFailedCommitOnTheCommitterFailsOnlyItsOwnBatch) {
     EXPECT_EQ(rows(), 1);
     group.run(insert(1));  // the store carries on
     EXPECT_EQ(rows(), 2);
+}
+
+TEST_F(GroupCommitTest, WithoutACommitterThreadTheLeaderCommitsWhatWaits) {
+    // When no thread can be started, the caller that led a commit goes on committing the writes
+    // queued behind it, batch after batch, before it returns; nothing waits for a thread that
+    // does not exist.
+    HeldCommits held(transactor());
+    int attempts = 0;
+    GroupCommit group(held.transactor(), 64, [&](std::function<void()>) -> std::thread {
+        ++attempts;
+        throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
+    });
+    std::thread first([&] { group.run(insert(0)); });
+    const std::thread::id first_id = first.get_id();
+    held.wait_started(1);
+    std::vector<std::thread> writers;
+    for (int i = 1; i <= 3; ++i) writers.emplace_back([&, i] { group.run(insert(i)); });
+    wait_for_waiting(group, 3);
+    held.release(1);
+    held.wait_started(2);
+    for (int i = 4; i <= 5; ++i) writers.emplace_back([&, i] { group.run(insert(i)); });
+    wait_for_waiting(group, 2);
+    held.release(3);
+    first.join();
+    for (auto& w : writers) w.join();
+    EXPECT_EQ(rows(), 6);
+    EXPECT_EQ(commits_.load(), 3);
+    EXPECT_EQ(attempts, 1);
+    EXPECT_EQ(held.thread_of(0), first_id);
+    EXPECT_EQ(held.thread_of(1), first_id);
+    EXPECT_EQ(held.thread_of(2), first_id);
+
+    // The next hand-over tries to start the thread again.
+    std::thread again([&] { group.run(insert(6)); });
+    held.wait_started(4);
+    std::thread behind([&] { group.run(insert(7)); });
+    wait_for_waiting(group, 1);
+    held.release(5);
+    again.join();
+    behind.join();
+    EXPECT_EQ(attempts, 2);
+    EXPECT_EQ(rows(), 8);
 }
 
 }  // namespace
