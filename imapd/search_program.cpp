@@ -316,6 +316,9 @@ bool search_matches(const SearchKey& key, SearchCandidate& c) {
         case Kind::body:
             return searchable_body(c.raw(), c.structure()).find(message::fold_case(key.value)) != std::string::npos;
         case Kind::text: {
+            // Unless its header matches, a message's body is searched too: read the whole message
+            // first, so that the header is taken from it rather than read on its own as well.
+            c.raw();
             std::string needle = message::fold_case(key.value);
             return header_matches(c, "", needle) ||
                    searchable_body(c.raw(), c.structure()).find(needle) != std::string::npos;

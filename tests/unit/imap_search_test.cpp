@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "imapd/fetch_request.hpp"
 #include "imapd/imap_date.hpp"
 #include "imapd/search_program.hpp"
@@ -103,6 +107,45 @@ TEST_F(SearchTest, SetsAndLogic) {
     EXPECT_EQ(search("(SEEN DELETED)"), (V{3}));
     EXPECT_EQ(search("OR (SEEN LARGER 200) KEYWORD $Work"), (V{2, 3}));
     EXPECT_EQ(search("NOT (OR 1 3)"), (V{2}));
+}
+
+TEST_F(SearchTest, TextReadsTheWholeMessageOnceAndTakesTheHeaderFromIt) {
+    // The candidate as the IMAP session builds it: the header comes out of the whole message
+    // when that was read, and is read on its own otherwise.
+    const std::string raw = messages_[0].raw;
+    std::vector<std::string> reads;
+    std::optional<std::string> whole, header;
+    SearchCandidate c;
+    c.seq = 1;
+    c.exists = 1;
+    c.max_uid = messages_[0].info.uid;
+    c.info = &messages_[0].info;
+    c.raw = [&]() -> const std::string& {
+        if (!whole) {
+            reads.push_back("message");
+            whole = raw;
+        }
+        return *whole;
+    };
+    c.header = [&]() -> const std::string& {
+        if (!header) {
+            if (whole) {
+                header = whole->substr(0, whole->find("\r\n\r\n") + 4);
+            } else {
+                reads.push_back("header");
+                header = raw.substr(0, raw.find("\r\n\r\n") + 4);
+            }
+        }
+        return *header;
+    };
+    message::MimePart tree = message::parse_message(raw);
+    c.structure = [&]() -> const message::MimePart& { return tree; };
+    CommandReader reader("TEXT absent");
+    bool bad_charset = false;
+    auto program = read_search_program(reader, 100, bad_charset);
+    ASSERT_TRUE(program);
+    EXPECT_FALSE(search_matches(*program, c));
+    EXPECT_EQ(reads, (std::vector<std::string>{"message"}));
 }
 
 TEST_F(SearchTest, HeadersAndText) {
