@@ -37,8 +37,13 @@ std::uint32_t MailboxView::recent_count() const {
             if (seq_of(uid)) ++count;
         return count;
     }
-    for (const auto& m : *messages_)
-        if (recent_.count(m.uid)) ++count;
+    // Both are in UID order: walk them side by side.
+    auto recent = recent_.begin();
+    for (const auto& m : *messages_) {
+        while (recent != recent_.end() && *recent < m.uid) ++recent;
+        if (recent == recent_.end()) break;
+        if (*recent == m.uid) ++count;
+    }
     return count;
 }
 
@@ -69,23 +74,18 @@ std::string MailboxView::refresh(const std::vector<store::MessageInfo>& fresh, b
                                  std::optional<store::Uid> recent_from) {
     std::string out;
     // 1. Expunges, highest sequence number first so earlier numbers stay valid.
-    held_expunges_ =
-        !allow_expunge && std::any_of(messages_->begin(), messages_->end(), [&](const store::MessageInfo& m) {
-            return !std::binary_search(
-                fresh.begin(), fresh.end(), m,
-                [](const store::MessageInfo& a, const store::MessageInfo& b) { return a.uid < b.uid; });
-        });
-    if (allow_expunge) {
-        std::vector<store::Uid> gone;
-        std::size_t j = 0;
-        for (const auto& m : *messages_) {
-            while (j < fresh.size() && fresh[j].uid < m.uid) ++j;
-            if (j >= fresh.size() || fresh[j].uid != m.uid) gone.push_back(m.uid);
-        }
-        out += remove(gone);
-    }
-    // 2. Flag changes of messages the client knows.
+    // Both are in UID order: what the client knows and the store no longer has is found in one
+    // pass side by side.
+    std::vector<store::Uid> gone;
     std::size_t j = 0;
+    for (const auto& m : *messages_) {
+        while (j < fresh.size() && fresh[j].uid < m.uid) ++j;
+        if (j >= fresh.size() || fresh[j].uid != m.uid) gone.push_back(m.uid);
+    }
+    held_expunges_ = !allow_expunge && !gone.empty();
+    if (allow_expunge) out += remove(gone);
+    // 2. Flag changes of messages the client knows.
+    j = 0;
     for (std::size_t i = 0; i < messages_->size(); ++i) {
         const auto& known = (*messages_)[i];
         while (j < fresh.size() && fresh[j].uid < known.uid) ++j;

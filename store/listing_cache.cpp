@@ -31,16 +31,22 @@ void ListingCache::forget(std::unordered_map<MailboxId, Slot>::iterator it) {
     slots_.erase(it);
 }
 
-std::vector<MessageInfo> merge_changes(const std::vector<MessageInfo>& listing, std::vector<MessageInfo> changed) {
+std::vector<MessageInfo> merge_changes(const std::vector<MessageInfo>& listing, std::vector<MessageInfo> changed,
+                                       const std::vector<Uid>& gone) {
     std::vector<MessageInfo> merged;
     merged.reserve(listing.size() + changed.size());
+    auto next_gone = gone.begin();
+    auto keep = [&](const MessageInfo& entry) {  // an entry of the listing, unless it is gone
+        while (next_gone != gone.end() && *next_gone < entry.uid) ++next_gone;
+        if (next_gone == gone.end() || *next_gone != entry.uid) merged.push_back(entry);
+    };
     auto old = listing.begin();
     for (auto& entry : changed) {
-        while (old != listing.end() && old->uid < entry.uid) merged.push_back(*old++);
+        while (old != listing.end() && old->uid < entry.uid) keep(*old++);
         if (old != listing.end() && old->uid == entry.uid) ++old;  // replaced
         merged.push_back(std::move(entry));
     }
-    merged.insert(merged.end(), old, listing.end());
+    for (; old != listing.end(); ++old) keep(*old);
     return merged;
 }
 

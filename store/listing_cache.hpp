@@ -5,9 +5,10 @@
 // highest modseq when it was read. Every change to an entry gives it a new modseq above that
 // and moves the mailbox's highest modseq, so in the reading transaction:
 //   - the same highest modseq and count: the listing is still exact;
-//   - otherwise the entries with a newer modseq replace or join the cached ones; entries that are
-//     gone (expunged, moved away) cannot be seen that way, so when the result does not have the
-//     mailbox's message count, the mailbox is listed in full.
+//   - otherwise the entries with a newer modseq replace or join the cached ones, and the entries
+//     expunged or moved away since (remembered by modseq in expunged_entries) leave. When the
+//     result does not have the mailbox's message count (a removal too old to be remembered, a
+//     renamed INBOX), the mailbox is listed in full.
 // The cached listings are immutable and shared; a listing handed out is a copy. Bounded by the
 // total number of entries kept (least recently used mailboxes go first).
 #pragma once
@@ -58,7 +59,8 @@ private:
 };
 
 /// Applies entries changed since a listing (ascending UIDs) to a copy of it: same UID replaces,
-/// a new UID joins in order.
-std::vector<MessageInfo> merge_changes(const std::vector<MessageInfo>& listing, std::vector<MessageInfo> changed);
+/// a new UID joins in order, and the UIDs in gone (ascending) leave.
+std::vector<MessageInfo> merge_changes(const std::vector<MessageInfo>& listing, std::vector<MessageInfo> changed,
+                                       const std::vector<Uid>& gone = {});
 
 }  // namespace store

@@ -255,6 +255,21 @@ void touch_mailbox(sqlite::Database& db, MailboxId mailbox, std::uint64_t modseq
     s.bind(1, mailbox).bind(2, static_cast<std::int64_t>(modseq)).run();
 }
 
+void remember_expunged(sqlite::Database& db, MailboxId mailbox, std::uint64_t modseq, std::span<const Uid> uids) {
+    if (uids.empty()) return;
+    sqlite::Statement insert(db,
+                             "INSERT OR IGNORE INTO expunged_entries (mailbox_id, modseq, uid) VALUES (?1, ?2, ?3)");
+    for (Uid uid : uids) {
+        insert.reset();
+        insert.bind(1, mailbox).bind(2, static_cast<std::int64_t>(modseq)).bind(3, static_cast<std::int64_t>(uid));
+        insert.run();
+    }
+    if (modseq > expunge_memory_modseqs) {
+        sqlite::Statement forget(db, "DELETE FROM expunged_entries WHERE mailbox_id = ?1 AND modseq < ?2");
+        forget.bind(1, mailbox).bind(2, static_cast<std::int64_t>(modseq - expunge_memory_modseqs)).run();
+    }
+}
+
 std::uint32_t next_uidvalidity(sqlite::Database& db) {
     // Time-based, so a store re-created from scratch does not repeat UIDVALIDITY values that
     // clients cached; strictly increasing within a store.

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <vector>
 
 #include "store/group_commit.hpp"
@@ -74,6 +75,10 @@ namespace detail {
 std::uint64_t next_modseq(sqlite::Database& db);
 /// Marks a mailbox changed at modseq.
 void touch_mailbox(sqlite::Database& db, MailboxId mailbox, std::uint64_t modseq);
+/// How many modseqs back expunged entries are remembered (see schema step 3 -> 4).
+inline constexpr std::uint64_t expunge_memory_modseqs = 1000000;
+/// Remembers that uids left mailbox at modseq, and forgets what is older than the window.
+void remember_expunged(sqlite::Database& db, MailboxId mailbox, std::uint64_t modseq, std::span<const Uid> uids);
 /// A new UIDVALIDITY: grows across every mailbox ever created in this store.
 std::uint32_t next_uidvalidity(sqlite::Database& db);
 /// Reserves count UIDs in a mailbox; returns the first. Throws invalid past 2^31-1.

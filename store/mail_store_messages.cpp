@@ -181,8 +181,14 @@ std::shared_ptr<const std::vector<MessageInfo>> MailStore::listing(MailboxId mai
     }
     if (auto cached = cache->find(mailbox); cached && cached->uidvalidity == uidvalidity) {
         if (cached->highest_modseq == highest_modseq && cached->messages->size() == count) return cached->messages;
-        auto merged = merge_changes(*cached->messages, read_entries(" AND e.modseq > ?2", cached->highest_modseq, 0));
-        if (merged.size() == count) {  // else something is gone: list in full below
+        std::vector<Uid> gone;
+        sqlite::Statement expunged(
+            reader.db(), "SELECT uid FROM expunged_entries WHERE mailbox_id = ?1 AND modseq > ?2 ORDER BY uid");
+        expunged.bind(1, mailbox).bind(2, static_cast<std::int64_t>(cached->highest_modseq));
+        while (expunged.step()) gone.push_back(static_cast<Uid>(expunged.int64(0)));
+        auto merged =
+            merge_changes(*cached->messages, read_entries(" AND e.modseq > ?2", cached->highest_modseq, 0), gone);
+        if (merged.size() == count) {  // else something went unrecorded (too long ago): list in full
             Listing listing = std::make_shared<const std::vector<MessageInfo>>(std::move(merged));
             cache->keep(mailbox, {uidvalidity, highest_modseq, listing});
             return listing;
@@ -335,7 +341,12 @@ std::vector<UidPair> MailStore::copy_messages(MailboxId source, std::span<const 
             }
         }
         detail::touch_mailbox(db, destination, modseq);
-        if (move) detail::touch_mailbox(db, source, modseq);
+        if (move) {
+            std::vector<Uid> moved;
+            for (const auto& info : found) moved.push_back(info.uid);
+            detail::remember_expunged(db, source, modseq, moved);
+            detail::touch_mailbox(db, source, modseq);
+        }
     });  // shares a transaction (and its fsync) with writes made meanwhile
     return pairs;
 }
@@ -343,15 +354,20 @@ std::vector<UidPair> MailStore::copy_messages(MailboxId source, std::span<const 
 std::vector<Uid> MailStore::expunge(MailboxId mailbox, std::optional<std::span<const Uid>> only) {
     std::vector<Uid> removed;
     impl_->group_commit.run([&](sqlite::Database& db) {
-        sqlite::Statement deleted(db,
-                                  "SELECT uid FROM mailbox_messages WHERE mailbox_id = ?1 AND (flags & ?2) != 0"
-                                  " ORDER BY uid");
-        deleted.bind(1, mailbox).bind(2, static_cast<std::int64_t>(flag_deleted));
-        std::set<Uid> allowed;
-        if (only) allowed.insert(only->begin(), only->end());
-        while (deleted.step()) {
-            auto uid = static_cast<Uid>(deleted.int64(0));
-            if (!only || allowed.count(uid)) removed.push_back(uid);
+        if (only) {  // UID EXPUNGE: look up the UIDs given, rather than scan the mailbox
+            std::set<Uid> allowed(only->begin(), only->end());
+            sqlite::Statement flags_of(db, "SELECT flags FROM mailbox_messages WHERE mailbox_id = ?1 AND uid = ?2");
+            for (Uid uid : allowed) {
+                flags_of.reset();
+                flags_of.bind(1, mailbox).bind(2, static_cast<std::int64_t>(uid));
+                if (flags_of.step() && (flags_of.int64(0) & flag_deleted)) removed.push_back(uid);
+            }
+        } else {
+            sqlite::Statement deleted(db,
+                                      "SELECT uid FROM mailbox_messages WHERE mailbox_id = ?1 AND (flags & ?2) != 0"
+                                      " ORDER BY uid");
+            deleted.bind(1, mailbox).bind(2, static_cast<std::int64_t>(flag_deleted));
+            while (deleted.step()) removed.push_back(static_cast<Uid>(deleted.int64(0)));
         }
         if (!removed.empty()) {
             sqlite::Statement remove(db, "DELETE FROM mailbox_messages WHERE mailbox_id = ?1 AND uid = ?2");
@@ -359,7 +375,9 @@ std::vector<Uid> MailStore::expunge(MailboxId mailbox, std::optional<std::span<c
                 remove.reset();
                 remove.bind(1, mailbox).bind(2, static_cast<std::int64_t>(uid)).run();
             }
-            detail::touch_mailbox(db, mailbox, detail::next_modseq(db));
+            std::uint64_t modseq = detail::next_modseq(db);
+            detail::remember_expunged(db, mailbox, modseq, removed);
+            detail::touch_mailbox(db, mailbox, modseq);
         }
     });  // shares a transaction (and its fsync) with writes made meanwhile
     return removed;

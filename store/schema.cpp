@@ -106,6 +106,22 @@ constexpr const char* migration_steps[] = {
     END;
     CREATE INDEX mailbox_messages_unseen ON mailbox_messages (mailbox_id, uid) WHERE (flags & 1) = 0;
     )sql",
+    // 3 -> 4: entries expunged or moved away, by the modseq of the change that removed them. A
+    // listing kept at some modseq learns from them which of its entries are gone, instead of
+    // reading the whole mailbox again. Kept for a window of modseqs (see expunge_memory_modseqs);
+    // a listing older than that is read in full.
+    R"sql(
+    CREATE TABLE expunged_entries (
+        mailbox_id INTEGER NOT NULL,
+        modseq     INTEGER NOT NULL,
+        uid        INTEGER NOT NULL,
+        PRIMARY KEY (mailbox_id, modseq, uid)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER expunged_entries_drop AFTER DELETE ON mailboxes
+    BEGIN
+        DELETE FROM expunged_entries WHERE mailbox_id = OLD.id;
+    END;
+    )sql",
 };
 static_assert(std::size(migration_steps) == current_version);
 

@@ -4,6 +4,7 @@
 #include "store/listing_cache.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <random>
 
@@ -56,6 +57,14 @@ TEST(ListingCache, KeepsOnlyWhatFitsAndDropsTheLeastRecentlyUsed) {
     EXPECT_TRUE(cache.find(5));
 }
 
+TEST(ListingCache, MergeDropsWhatIsGone) {
+    std::vector<MessageInfo> listing = {entry(1), entry(3), entry(5), entry(7)};
+    auto merged = merge_changes(listing, {entry(4), entry(5, flag_seen)}, {1, 2, 7, 8});
+    EXPECT_EQ(uids_of(merged), (std::vector<Uid>{3, 4, 5}));
+    EXPECT_EQ(merged[2].flags, flag_seen);
+    EXPECT_EQ(uids_of(merge_changes(listing, {}, {3, 5})), (std::vector<Uid>{1, 7}));
+}
+
 class ListingCacheStoreTest : public TempStoreTest {
 protected:
     std::unique_ptr<MailStore> open_cached() {
@@ -63,6 +72,23 @@ protected:
         options.listing_cache_messages = 100000;
         options.listing_cache_min_messages = 1;
         return MailStore::open(path_, options);
+    }
+    /// Runs sql on the store file past the store; returns the rows, one line each, columns
+    /// separated by spaces.
+    std::string sql(const std::string& statement) {
+        sqlite3* db = nullptr;
+        EXPECT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+        sqlite3_stmt* stmt = nullptr;
+        EXPECT_EQ(sqlite3_prepare_v2(db, statement.c_str(), -1, &stmt, nullptr), SQLITE_OK) << statement;
+        std::string out;
+        while (sqlite3_step(stmt) == SQLITE_ROW) {
+            for (int i = 0; i < sqlite3_column_count(stmt); ++i)
+                out += (i ? " " : "") + std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, i)));
+            out += "\n";
+        }
+        sqlite3_finalize(stmt);
+        sqlite3_close(db);
+        return out;
     }
     static void expect_same(const std::vector<MessageInfo>& cached, const std::vector<MessageInfo>& fresh,
                             const std::string& after) {
@@ -155,6 +181,40 @@ TEST_F(ListingCacheStoreTest, ACachedListingAlwaysEqualsAFreshOne) {
             if (::testing::Test::HasFatalFailure()) return;
         }
     }
+}
+
+TEST_F(ListingCacheStoreTest, ExpungesAndMovesAreRememberedByTheirModseq) {
+    UserId alice = store_->add_user("alice@example.test", "pw");
+    MailboxId in = inbox(alice);
+    MailboxId archive = store_->find_mailbox(alice, "Archive")->id;
+    UserId to[] = {alice};
+    for (int i = 0; i < 4; ++i) store_->deliver("Subject: s\r\n\r\nx\r\n", to, i);
+    Uid one[] = {1}, three[] = {3};
+    store_->change_flags(in, one, FlagChange::add, flag_deleted, {});
+    store_->expunge(in);
+    const std::string after_expunge = sql("SELECT highest_modseq FROM mailboxes WHERE id = " + std::to_string(in));
+    store_->copy_messages(in, three, archive, true);
+    const std::string after_move = sql("SELECT highest_modseq FROM mailboxes WHERE id = " + std::to_string(in));
+    EXPECT_EQ(sql("SELECT mailbox_id, modseq, uid FROM expunged_entries ORDER BY modseq"),
+              std::to_string(in) + " " + after_expunge.substr(0, after_expunge.size() - 1) + " 1\n" +
+                  std::to_string(in) + " " + after_move.substr(0, after_move.size() - 1) + " 3\n");
+    store_->delete_user("alice@example.test");  // mailboxes that go take their memory with them
+    EXPECT_EQ(sql("SELECT count(*) FROM expunged_entries"), "0\n");
+}
+
+TEST_F(ListingCacheStoreTest, AListingOlderThanWhatIsRememberedIsReadInFull) {
+    UserId alice = store_->add_user("alice@example.test", "pw");
+    MailboxId in = inbox(alice);
+    UserId to[] = {alice};
+    for (int i = 0; i < 5; ++i) store_->deliver("Subject: s\r\n\r\nx\r\n", to, i);
+    auto cached = open_cached();
+    ASSERT_EQ(cached->list_messages(in).size(), 5u);  // kept
+    Uid two[] = {2};
+    store_->change_flags(in, two, FlagChange::add, flag_deleted, {});
+    store_->expunge(in);
+    sql("DELETE FROM expunged_entries");  // as if it happened longer ago than is remembered
+    expect_same(cached->list_messages(in), store_->list_messages(in), "forgotten expunge");
+    EXPECT_EQ(cached->list_messages(in).size(), 4u);
 }
 
 }  // namespace

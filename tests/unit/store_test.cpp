@@ -107,7 +107,8 @@ TEST_F(TempStoreTest, MigrationFromVersion1CarriesMessageSizes) {
     store_.reset();
     // Back to a version-1 store, as a maild of that version left it.
     raw_sql(path_,
-            "DROP INDEX mailbox_messages_unseen; DROP TRIGGER mailbox_count_insert;"
+            "DROP TRIGGER expunged_entries_drop; DROP TABLE expunged_entries;"
+            " DROP INDEX mailbox_messages_unseen; DROP TRIGGER mailbox_count_insert;"
             " DROP TRIGGER mailbox_count_delete; DROP TRIGGER mailbox_count_seen;"
             " ALTER TABLE mailboxes DROP COLUMN message_count; ALTER TABLE mailboxes DROP COLUMN unseen_count;"
             " ALTER TABLE mailbox_messages DROP COLUMN size; PRAGMA user_version = 1;");
