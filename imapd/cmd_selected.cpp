@@ -61,9 +61,11 @@ ImapSession::Completion ImapSession::cmd_expunge(Command& c) {
     }
     if (!c.args.at_end()) return bad("Extra arguments to EXPUNGE");
     if (view_->read_only()) return no("[READ-ONLY] Mailbox is read-only");
-    auto removed =
-        only ? store_.expunge(view_->info().id, std::span<const store::Uid>(*only)) : store_.expunge(view_->info().id);
+    store::ModseqStep step;
+    auto removed = store_.expunge(view_->info().id,
+                                  only ? std::optional(std::span<const store::Uid>(*only)) : std::nullopt, &step);
     send(view_->remove(removed));
+    own_change_applied(step);
     return ok("EXPUNGE completed");
 }
 
@@ -88,7 +90,8 @@ ImapSession::Completion ImapSession::cmd_store(Command& c) {
     if (view_->read_only()) return no("[READ-ONLY] Mailbox is read-only");
     std::vector<store::Uid> uids;
     for (auto seq : *seqs) uids.push_back(view_->at(seq).uid);
-    auto changed = store_.change_flags(view_->info().id, uids, change, flags->flags, flags->keywords);
+    store::ModseqStep step;
+    auto changed = store_.change_flags(view_->info().id, uids, change, flags->flags, flags->keywords, &step);
     for (const auto& info : changed) {
         view_->apply_flags(info);
         if (silent) continue;
@@ -98,6 +101,7 @@ ImapSession::Completion ImapSession::cmd_store(Command& c) {
              flag_list(info.flags, info.keywords, view_->is_recent(info.uid)) +
              (c.uid ? " UID " + std::to_string(info.uid) : std::string()) + ")\r\n");
     }
+    own_change_applied(step);
     return ok("STORE completed");
 }
 

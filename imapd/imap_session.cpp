@@ -259,6 +259,10 @@ void ImapSession::report_changes(bool allow_expunge) {
     view_->set_synced_modseq(*modseq);
 }
 
+void ImapSession::own_change_applied(const store::ModseqStep& step) {
+    if (view_ && step.before == view_->synced_modseq()) view_->set_synced_modseq(step.after);
+}
+
 void ImapSession::deselect() {
     if (view_ && watcher_ && connection_.wakeup) watcher_->unwatch(view_->info().id, connection_.wakeup);
     view_.reset();

@@ -88,6 +88,10 @@ private:
     }
     void write_output_now();
     /// Appends the untagged updates for the selected mailbox (a fresh look at the store).
+    /// After this session's own change, applied to its view: if nothing else had changed the
+    /// mailbox since the view was last synced, the view is now in sync with the change's modseq,
+    /// and the next report need not list the mailbox again.
+    void own_change_applied(const store::ModseqStep& step);
     void report_changes(bool allow_expunge);
     void deselect();
     std::string capabilities() const;

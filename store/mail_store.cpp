@@ -250,6 +250,12 @@ std::uint64_t next_modseq(sqlite::Database& db) {
     return static_cast<std::uint64_t>(s.int64(0));
 }
 
+std::uint64_t mailbox_modseq(sqlite::Database& db, MailboxId mailbox) {
+    sqlite::Statement s(db, "SELECT highest_modseq FROM mailboxes WHERE id = ?1");
+    s.bind(1, mailbox);
+    return s.step() ? static_cast<std::uint64_t>(s.int64(0)) : 0;
+}
+
 void touch_mailbox(sqlite::Database& db, MailboxId mailbox, std::uint64_t modseq) {
     sqlite::Statement s(db, "UPDATE mailboxes SET highest_modseq = ?2 WHERE id = ?1");
     s.bind(1, mailbox).bind(2, static_cast<std::int64_t>(modseq)).run();

@@ -100,6 +100,14 @@ struct MessageInfo {
     std::uint64_t modseq = 0;               ///< when this entry last changed
 };
 
+/// Where a change sits in its mailbox's history: the mailbox's highest modseq just before it, and
+/// the modseq it took (the same when nothing changed). A session whose view of the mailbox was up
+/// to date at `before`, and that applies the change to it itself, is up to date at `after`.
+struct ModseqStep {
+    std::uint64_t before = 0;
+    std::uint64_t after = 0;
+};
+
 /// Whether a mailbox lookup counts the mailbox's messages.
 enum class MailboxCounts { included, omitted };
 
@@ -248,13 +256,15 @@ public:
     /// Changes flags and keywords of the given UIDs (missing UIDs are skipped) in one transaction;
     /// returns the resulting state of every message that exists, ascending.
     std::vector<MessageInfo> change_flags(MailboxId mailbox, std::span<const Uid> uids, FlagChange change,
-                                          std::uint32_t flags, const std::vector<std::string>& keywords);
+                                          std::uint32_t flags, const std::vector<std::string>& keywords,
+                                          ModseqStep* step = nullptr);
     /// Copies (and with move, removes from the source) the given UIDs into destination, in one
     /// transaction. Pairs ascending by source UID; missing UIDs are skipped.
     std::vector<UidPair> copy_messages(MailboxId source, std::span<const Uid> uids, MailboxId destination, bool move);
     /// Removes every message flagged \Deleted (only those in `only`, when given); returns the
     /// UIDs removed, ascending. UIDs are never reused: UIDNEXT does not go back.
-    std::vector<Uid> expunge(MailboxId mailbox, std::optional<std::span<const Uid>> only = std::nullopt);
+    std::vector<Uid> expunge(MailboxId mailbox, std::optional<std::span<const Uid>> only = std::nullopt,
+                             ModseqStep* step = nullptr);
 
     // --- change notification -------------------------------------------------------------------
     /// A number that grows with every change to any mailbox in the store (all processes).

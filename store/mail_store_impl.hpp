@@ -73,6 +73,8 @@ namespace detail {
 
 /// Takes the next value of the global change counter (inside a write transaction).
 std::uint64_t next_modseq(sqlite::Database& db);
+/// The mailbox's highest_modseq (0 if it does not exist).
+std::uint64_t mailbox_modseq(sqlite::Database& db, MailboxId mailbox);
 /// Marks a mailbox changed at modseq.
 void touch_mailbox(sqlite::Database& db, MailboxId mailbox, std::uint64_t modseq);
 /// How many modseqs back expunged entries are remembered (see schema step 3 -> 4).

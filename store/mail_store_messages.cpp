@@ -281,10 +281,12 @@ void MailStore::set_flags(MailboxId mailbox, Uid uid, std::uint32_t flags) {
 }
 
 std::vector<MessageInfo> MailStore::change_flags(MailboxId mailbox, std::span<const Uid> uids, FlagChange change,
-                                                 std::uint32_t flags, const std::vector<std::string>& keywords) {
+                                                 std::uint32_t flags, const std::vector<std::string>& keywords,
+                                                 ModseqStep* step) {
     flags &= system_flags_mask;
     std::vector<MessageInfo> result;
     impl_->group_commit.run([&](sqlite::Database& db) {
+        const std::uint64_t before = step ? detail::mailbox_modseq(db, mailbox) : 0;
         sqlite::Statement read(db, std::string(entry_columns) + "WHERE e.mailbox_id = ?1 AND e.uid = ?2");
         sqlite::Statement write(db,
                                 "UPDATE mailbox_messages SET flags = ?3, keywords = ?4, modseq = ?5"
@@ -311,6 +313,7 @@ std::vector<MessageInfo> MailStore::change_flags(MailboxId mailbox, std::span<co
             result.push_back(std::move(info));
         }
         if (modseq) detail::touch_mailbox(db, mailbox, *modseq);
+        if (step) *step = {before, modseq.value_or(before)};
     });  // shares a transaction (and its fsync) with writes made meanwhile
     return result;
 }
@@ -351,9 +354,11 @@ std::vector<UidPair> MailStore::copy_messages(MailboxId source, std::span<const 
     return pairs;
 }
 
-std::vector<Uid> MailStore::expunge(MailboxId mailbox, std::optional<std::span<const Uid>> only) {
+std::vector<Uid> MailStore::expunge(MailboxId mailbox, std::optional<std::span<const Uid>> only, ModseqStep* step) {
     std::vector<Uid> removed;
     impl_->group_commit.run([&](sqlite::Database& db) {
+        const std::uint64_t before = step ? detail::mailbox_modseq(db, mailbox) : 0;
+        if (step) *step = {before, before};
         if (only) {  // UID EXPUNGE: look up the UIDs given, rather than scan the mailbox
             std::set<Uid> allowed(only->begin(), only->end());
             sqlite::Statement flags_of(db, "SELECT flags FROM mailbox_messages WHERE mailbox_id = ?1 AND uid = ?2");
@@ -378,6 +383,7 @@ std::vector<Uid> MailStore::expunge(MailboxId mailbox, std::optional<std::span<c
             std::uint64_t modseq = detail::next_modseq(db);
             detail::remember_expunged(db, mailbox, modseq, removed);
             detail::touch_mailbox(db, mailbox, modseq);
+            if (step) step->after = modseq;
         }
     });  // shares a transaction (and its fsync) with writes made meanwhile
     return removed;

@@ -128,6 +128,30 @@ TEST_F(ImapSessionTest, ExpungeIsHeldBackDuringFetchStoreSearch) {
     EXPECT_EQ(say("h SEARCH ALL\r\n"), "* SEARCH 1\r\nh OK SEARCH completed\r\n");
 }
 
+TEST_F(ImapSessionTest, ChangesByOthersBeforeOurOwnAreStillReported) {
+    // Our own STORE or EXPUNGE lets the session skip re-reading the mailbox only when nothing
+    // else changed it since the session last looked.
+    deliver("Subject: one\r\n\r\nx\r\n");
+    deliver("Subject: two\r\n\r\ny\r\n");
+    deliver("Subject: three\r\n\r\nz\r\n");
+    login();
+    say("s SELECT INBOX\r\n");
+    auto box = store_->find_mailbox(alice_, "INBOX")->id;
+    store_->set_flags(box, 1, store::flag_flagged);  // another session
+    std::string store = say("a UID STORE 2 +FLAGS.SILENT (\\Seen)\r\n");
+    EXPECT_NE(store.find("* 1 FETCH (UID 1 FLAGS (\\Flagged \\Recent))"), std::string::npos) << store;
+    EXPECT_EQ(say("n NOOP\r\n"), "n OK NOOP completed\r\n");
+
+    EXPECT_EQ(say("b STORE 2 +FLAGS.SILENT (\\Deleted)\r\n"), "b OK STORE completed\r\n");
+    store_->set_flags(box, 3, store::flag_answered);  // another session, then our expunge
+    EXPECT_EQ(say("c EXPUNGE\r\n"),
+              "* 2 EXPUNGE\r\n* 2 FETCH (UID 3 FLAGS (\\Answered \\Recent))\r\nc OK EXPUNGE completed\r\n");
+    EXPECT_EQ(say("n NOOP\r\n"), "n OK NOOP completed\r\n");
+    EXPECT_EQ(say("f FETCH 1:* (UID FLAGS)\r\n"),
+              "* 1 FETCH (UID 1 FLAGS (\\Flagged \\Recent))\r\n* 2 FETCH (UID 3 FLAGS (\\Answered \\Recent))\r\n"
+              "f OK FETCH completed\r\n");
+}
+
 TEST_F(ImapSessionTest, NewMailIsReportedAtTheNextCommand) {
     login();
     say("s SELECT INBOX\r\n");

@@ -121,6 +121,33 @@ TEST_F(TempStoreTest, MigrationFromVersion1CarriesMessageSizes) {
     EXPECT_TRUE(store_->integrity_ok());
 }
 
+TEST_F(TempStoreTest, FlagChangesAndExpungesTellTheModseqsAroundThem) {
+    UserId alice = store_->add_user("alice@example.test", "pw");
+    UserId to[] = {alice};
+    for (int i = 0; i < 3; ++i) store_->deliver("Subject: s\r\n\r\nx\r\n", to, i);
+    MailboxId in = inbox(alice);
+    auto highest = [&] { return *store_->mailbox_modseq(in); };
+    const std::uint64_t start = highest();
+    Uid one[] = {1}, two[] = {2};
+    ModseqStep step;
+    store_->change_flags(in, one, FlagChange::add, flag_seen, {}, &step);
+    EXPECT_EQ(step.before, start);
+    EXPECT_EQ(step.after, highest());
+    EXPECT_GT(step.after, step.before);
+    store_->change_flags(in, one, FlagChange::add, flag_seen, {}, &step);  // already so: no change
+    EXPECT_EQ(step.before, highest());
+    EXPECT_EQ(step.after, step.before);
+    store_->change_flags(in, two, FlagChange::add, flag_deleted, {});
+    const std::uint64_t before_expunge = highest();
+    EXPECT_EQ(store_->expunge(in, std::nullopt, &step), std::vector<Uid>{2});
+    EXPECT_EQ(step.before, before_expunge);
+    EXPECT_EQ(step.after, highest());
+    EXPECT_GT(step.after, step.before);
+    EXPECT_TRUE(store_->expunge(in, std::nullopt, &step).empty());  // nothing flagged \Deleted
+    EXPECT_EQ(step.before, highest());
+    EXPECT_EQ(step.after, step.before);
+}
+
 TEST_F(TempStoreTest, UsersAddFindListDelete) {
     UserId alice = store_->add_user("Alice@Example.TEST", "pw");
     store_->add_user("bob@example.test", "pw");
