@@ -250,12 +250,11 @@ void ImapSession::report_changes(bool allow_expunge) {
     if (!modseq) return;  // deleted by another session; commands on it will fail
     if (*modseq == view_->synced_modseq() && !(allow_expunge && view_->has_held_expunges())) return;
     auto listing = store_.listing(view_->info().id);
-    const auto& fresh = *listing;
     std::optional<store::Uid> recent_from;
-    if (!view_->read_only() && !fresh.empty() && fresh.back().uid > view_->max_uid()) {
+    if (!view_->read_only() && !listing->empty() && listing->back().uid > view_->max_uid()) {
         recent_from = store_.claim_recent(view_->info().id);
     }
-    send(view_->refresh(fresh, allow_expunge, true, recent_from));
+    send(view_->refresh(std::move(listing), allow_expunge, true, recent_from));
     view_->set_synced_modseq(*modseq);
 }
 

@@ -124,6 +124,66 @@ std::string MailboxView::refresh(const std::vector<store::MessageInfo>& fresh, b
     return out;
 }
 
+std::string MailboxView::refresh(std::shared_ptr<const std::vector<store::MessageInfo>> listing, bool allow_expunge,
+                                 bool include_uid, std::optional<store::Uid> recent_from) {
+    // Holding expunges keeps messages the listing no longer has; a view with its own copy
+    // changes it in place. Both go the general way.
+    if (!allow_expunge || own_) return refresh(*listing, allow_expunge, include_uid, recent_from);
+    const auto& known = *messages_;
+    const auto& fresh = *listing;
+    std::string out;
+    // 1. Expunges. Every message of the listing up to the highest UID the client knows is one it
+    // knows (new ones get higher UIDs), so what the client knows and the listing lacks is gone.
+    std::vector<std::uint32_t> gone;  // sequence numbers, ascending
+    std::size_t j = 0;
+    for (std::size_t i = 0; i < known.size(); ++i) {
+        while (j < fresh.size() && fresh[j].uid < known[i].uid) ++j;
+        if (j >= fresh.size() || fresh[j].uid != known[i].uid) {
+            gone.push_back(static_cast<std::uint32_t>(i + 1));
+            recent_.erase(known[i].uid);
+        }
+    }
+    // Highest sequence number first, so each number is right when the client reads it.
+    for (auto seq = gone.rbegin(); seq != gone.rend(); ++seq) out += "* " + std::to_string(*seq) + " EXPUNGE\r\n";
+    const store::Uid known_max = max_uid();
+    // 2. Flag changes of messages the client knows, numbered as they are after the expunges:
+    // their place in the listing.
+    j = 0;
+    for (const auto& k : known) {
+        while (j < fresh.size() && fresh[j].uid < k.uid) ++j;
+        if (j < fresh.size() && fresh[j].uid == k.uid &&
+            (fresh[j].flags != k.flags || fresh[j].keywords != k.keywords)) {
+            const auto& m = fresh[j];
+            out += "* " + std::to_string(j + 1) + " FETCH (";
+            if (include_uid) out += "UID " + std::to_string(m.uid) + " ";
+            out += "FLAGS " + flag_list(m.flags, m.keywords, is_recent(m.uid)) + ")\r\n";
+        }
+    }
+    // What the client now believes, as remove() leaves it.
+    announced_exists_ = static_cast<std::uint32_t>(known.size() - gone.size());
+    announced_recent_ = static_cast<std::uint32_t>(
+        std::count_if(recent_.begin(), recent_.end(), [&](store::Uid uid) { return uid <= known_max; }));
+    // 3. New messages.
+    auto first_new = std::upper_bound(fresh.begin(), fresh.end(), known_max,
+                                      [](store::Uid u, const store::MessageInfo& m) { return u < m.uid; });
+    for (auto it = first_new; it != fresh.end(); ++it) {
+        if (recent_from && it->uid >= *recent_from) recent_.insert(it->uid);
+    }
+    messages_ = std::move(listing);
+    held_expunges_ = false;
+    if (!messages_->empty()) info_.uidnext = std::max(info_.uidnext, messages_->back().uid + 1);
+    if (exists() != announced_exists_) {
+        out += "* " + std::to_string(exists()) + " EXISTS\r\n";
+        announced_exists_ = exists();
+    }
+    std::uint32_t recent = recent_count();
+    if (recent != announced_recent_) {
+        out += "* " + std::to_string(recent) + " RECENT\r\n";
+        announced_recent_ = recent;
+    }
+    return out;
+}
+
 void MailboxView::apply_flags(const store::MessageInfo& changed) {
     if (auto seq = seq_of(changed.uid)) {
         auto& m = writable()[*seq - 1];

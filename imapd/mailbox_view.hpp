@@ -45,6 +45,10 @@ public:
     /// New messages with a UID >= recent_from are \Recent for this session.
     std::string refresh(const std::vector<store::MessageInfo>& fresh, bool allow_expunge, bool include_uid,
                         std::optional<store::Uid> recent_from = std::nullopt);
+    /// The same, from the store's shared listing: a view that still shares its messages takes
+    /// the new listing as it is, rather than copying the old one to change it.
+    std::string refresh(std::shared_ptr<const std::vector<store::MessageInfo>> listing, bool allow_expunge,
+                        bool include_uid, std::optional<store::Uid> recent_from = std::nullopt);
     /// The session changed these messages itself.
     void apply_flags(const store::MessageInfo& changed);
     /// The session expunged these UIDs; returns the untagged EXPUNGE responses.
