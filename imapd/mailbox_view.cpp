@@ -70,6 +70,27 @@ std::vector<std::string> MailboxView::keywords_in_use() const {
     return keywords;
 }
 
+std::string MailboxView::flags_response(std::size_t seq, const store::MessageInfo& m, bool include_uid) const {
+    std::string out = "* " + std::to_string(seq) + " FETCH (";
+    if (include_uid) out += "UID " + std::to_string(m.uid) + " ";
+    return out + "FLAGS " + flag_list(m.flags, m.keywords, is_recent(m.uid)) + ")\r\n";
+}
+
+std::string MailboxView::announce_counts() {
+    std::string out;
+    if (!messages_->empty()) info_.uidnext = std::max(info_.uidnext, messages_->back().uid + 1);
+    if (exists() != announced_exists_) {
+        out += "* " + std::to_string(exists()) + " EXISTS\r\n";
+        announced_exists_ = exists();
+    }
+    std::uint32_t recent = recent_count();
+    if (recent != announced_recent_) {
+        out += "* " + std::to_string(recent) + " RECENT\r\n";
+        announced_recent_ = recent;
+    }
+    return out;
+}
+
 std::string MailboxView::refresh(const std::vector<store::MessageInfo>& fresh, bool allow_expunge, bool include_uid,
                                  std::optional<store::Uid> recent_from) {
     std::string out;
@@ -95,9 +116,7 @@ std::string MailboxView::refresh(const std::vector<store::MessageInfo>& fresh, b
             m.flags = fresh[j].flags;
             m.keywords = fresh[j].keywords;
             m.modseq = fresh[j].modseq;
-            out += "* " + std::to_string(i + 1) + " FETCH (";
-            if (include_uid) out += "UID " + std::to_string(m.uid) + " ";
-            out += "FLAGS " + flag_list(m.flags, m.keywords, is_recent(m.uid)) + ")\r\n";
+            out += flags_response(i + 1, m, include_uid);
         }
     }
     // 3. New messages.
@@ -111,17 +130,7 @@ std::string MailboxView::refresh(const std::vector<store::MessageInfo>& fresh, b
             if (recent_from && it->uid >= *recent_from) recent_.insert(it->uid);
         }
     }
-    if (!messages_->empty()) info_.uidnext = std::max(info_.uidnext, messages_->back().uid + 1);
-    if (exists() != announced_exists_) {
-        out += "* " + std::to_string(exists()) + " EXISTS\r\n";
-        announced_exists_ = exists();
-    }
-    std::uint32_t recent = recent_count();
-    if (recent != announced_recent_) {
-        out += "* " + std::to_string(recent) + " RECENT\r\n";
-        announced_recent_ = recent;
-    }
-    return out;
+    return out + announce_counts();
 }
 
 std::string MailboxView::refresh(std::shared_ptr<const std::vector<store::MessageInfo>> listing, bool allow_expunge,
@@ -154,9 +163,7 @@ std::string MailboxView::refresh(std::shared_ptr<const std::vector<store::Messag
         if (j < fresh.size() && fresh[j].uid == k.uid &&
             (fresh[j].flags != k.flags || fresh[j].keywords != k.keywords)) {
             const auto& m = fresh[j];
-            out += "* " + std::to_string(j + 1) + " FETCH (";
-            if (include_uid) out += "UID " + std::to_string(m.uid) + " ";
-            out += "FLAGS " + flag_list(m.flags, m.keywords, is_recent(m.uid)) + ")\r\n";
+            out += flags_response(j + 1, m, include_uid);
         }
     }
     // What the client now believes, as remove() leaves it.
@@ -171,17 +178,7 @@ std::string MailboxView::refresh(std::shared_ptr<const std::vector<store::Messag
     }
     messages_ = std::move(listing);
     held_expunges_ = false;
-    if (!messages_->empty()) info_.uidnext = std::max(info_.uidnext, messages_->back().uid + 1);
-    if (exists() != announced_exists_) {
-        out += "* " + std::to_string(exists()) + " EXISTS\r\n";
-        announced_exists_ = exists();
-    }
-    std::uint32_t recent = recent_count();
-    if (recent != announced_recent_) {
-        out += "* " + std::to_string(recent) + " RECENT\r\n";
-        announced_recent_ = recent;
-    }
-    return out;
+    return out + announce_counts();
 }
 
 void MailboxView::apply_flags(const store::MessageInfo& changed) {

@@ -62,6 +62,10 @@ public:
     bool has_held_expunges() const { return held_expunges_; }
 
 private:
+    /// The untagged FETCH FLAGS response for message m at sequence number seq.
+    std::string flags_response(std::size_t seq, const store::MessageInfo& m, bool include_uid) const;
+    /// Ends a refresh: UIDNEXT follows the messages; EXISTS and RECENT when they changed.
+    std::string announce_counts();
     /// The messages, made the view's own (copied) if they were still shared.
     std::vector<store::MessageInfo>& writable();
 
