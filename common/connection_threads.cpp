@@ -14,8 +14,9 @@ struct ThreadStart {
 
 }  // namespace
 
-ConnectionThreads::ConnectionThreads(std::size_t stack_bytes, std::size_t max_spare, std::chrono::milliseconds linger)
-    : stack_bytes_(stack_bytes), max_spare_(max_spare), linger_(linger) {}
+ConnectionThreads::ConnectionThreads(std::size_t stack_bytes, std::size_t max_spare, std::chrono::milliseconds linger,
+                                     ThreadExit on_thread_exit)
+    : stack_bytes_(stack_bytes), max_spare_(max_spare), linger_(linger), on_thread_exit_(std::move(on_thread_exit)) {}
 
 int ConnectionThreads::run(Job job) {
     Slot* slot = nullptr;
@@ -34,6 +35,10 @@ int ConnectionThreads::run(Job job) {
         return 0;
     }
     auto start = std::make_unique<ThreadStart>(ThreadStart{shared_from_this(), std::move(job)});
+    {
+        std::lock_guard lock(mutex_);
+        ++live_;
+    }
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -41,7 +46,12 @@ int ConnectionThreads::run(Job job) {
     pthread_t thread;
     int rc = pthread_create(&thread, &attr, thread_main, start.get());
     pthread_attr_destroy(&attr);
-    if (rc == 0) start.release();  // the thread owns it now
+    if (rc == 0) {
+        start.release();  // the thread owns it now
+    } else {
+        std::lock_guard lock(mutex_);
+        --live_;
+    }
     return rc;
 }
 
@@ -54,7 +64,12 @@ void* ConnectionThreads::thread_main(void* arg) {
         job();
         job = nullptr;  // release what the job held before waiting
     } while (pool->wait_for_job(job));
-    return nullptr;
+    if (pool->on_thread_exit_) pool->on_thread_exit_();
+    {
+        std::lock_guard lock(pool->mutex_);
+        if (--pool->live_ == 0) pool->all_exited_.notify_all();
+    }
+    return nullptr;  // the pool, if this held its last reference, goes with this thread
 }
 
 bool ConnectionThreads::wait_for_job(Job& job) {
@@ -91,6 +106,16 @@ void ConnectionThreads::stop() {
         slots.swap(waiting_);
     }
     for (Slot* slot : slots) slot->wake.post();  // with no job: the thread exits
+}
+
+bool ConnectionThreads::wait_until_exited(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return all_exited_.wait_for(lock, timeout, [this] { return live_ == 0; });
+}
+
+std::size_t ConnectionThreads::live() const {
+    std::lock_guard lock(mutex_);
+    return live_;
 }
 
 std::size_t ConnectionThreads::spare() const {

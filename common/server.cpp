@@ -1,5 +1,6 @@
 #include "common/server.hpp"
 
+#include <openssl/crypto.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -136,8 +137,11 @@ Server::Server(ServerOptions options, SessionFactory& factory)
       factory_(factory),
       stop_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
       registry_(options_.max_connections),
+      // A thread frees OpenSSL's per-thread state (its random generators) before it counts as
+      // exited: left to the thread-exit destructor, a thread still leaving when the process ends
+      // would race OpenSSL's own clean-up at exit and leave that state behind.
       threads_(std::make_shared<ConnectionThreads>(options_.thread_stack_bytes, options_.spare_threads,
-                                                   std::chrono::seconds(10))) {
+                                                   std::chrono::seconds(10), [] { OPENSSL_thread_stop(); })) {
     if (!stop_fd_) throw std::system_error(errno, std::generic_category(), "eventfd");
     // A peer that vanishes must cost only its connection: writes (ours, and OpenSSL's, which
     // uses write(2) without MSG_NOSIGNAL) then fail with EPIPE instead of killing the process.
@@ -231,8 +235,15 @@ bool Server::run() {
     threads_->stop();
     if (!clean) {
         log::warn(0, "event=shutdown-timeout open_sessions=" + std::to_string(registry_.live()));
+        return false;
     }
-    return clean;
+    // Every session has ended; the threads that served them are leaving. Whoever ends the
+    // process after this return finds none of them half-way out.
+    if (!threads_->wait_until_exited(options_.shutdown_timeout)) {
+        log::warn(0, "event=shutdown-timeout threads=" + std::to_string(threads_->live()));
+        return false;
+    }
+    return true;
 }
 
 void Server::accept_ready(std::size_t listener) {

@@ -79,4 +79,39 @@ TEST(ConnectionThreads, NoSpareThreadsMeansAThreadPerJob) {
     EXPECT_EQ(pool->spare(), 0u);
 }
 
+TEST(ConnectionThreads, AfterStopEveryThreadLeavesThroughTheExitHook) {
+    // The hook is slow on purpose: waiting for the threads must mean waiting for it too, since
+    // that is where a thread frees per-thread library state before the process may end.
+    auto exits = std::make_shared<std::atomic<int>>(0);
+    auto pool = std::make_shared<ConnectionThreads>(256 * 1024, 4, 60s, [exits] {
+        std::this_thread::sleep_for(50ms);
+        exits->fetch_add(1);
+    });
+    constexpr int jobs = 3;
+    auto probe = std::make_shared<Probe>(jobs);
+    for (int i = 0; i < jobs; ++i) ASSERT_EQ(pool->run(job(probe, true)), 0);
+    probe->started.wait();
+    EXPECT_EQ(pool->live(), 3u);
+    probe->release.count_down();
+    wait_until([&] { return pool->spare() == 3; });  // parked, still alive
+    EXPECT_EQ(exits->load(), 0);
+    pool->stop();
+    ASSERT_TRUE(pool->wait_until_exited(10s));
+    EXPECT_EQ(exits->load(), jobs);
+    EXPECT_EQ(pool->live(), 0u);
+}
+
+TEST(ConnectionThreads, WaitingForThreadsGivesUpWhileAJobStillRuns) {
+    auto pool = std::make_shared<ConnectionThreads>(256 * 1024, 4, 60s);
+    auto probe = std::make_shared<Probe>(1);
+    ASSERT_EQ(pool->run(job(probe, true)), 0);
+    probe->started.wait();
+    pool->stop();
+    EXPECT_FALSE(pool->wait_until_exited(20ms));
+    EXPECT_EQ(pool->live(), 1u);
+    probe->release.count_down();  // the job ends, and its thread leaves instead of parking
+    EXPECT_TRUE(pool->wait_until_exited(10s));
+    EXPECT_EQ(pool->spare(), 0u);
+}
+
 }  // namespace
