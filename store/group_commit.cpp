@@ -57,6 +57,11 @@ std::size_t GroupCommit::waiting() const {
     return waiting_.size();
 }
 
+bool GroupCommit::committing() const {
+    std::lock_guard lock(mutex_);
+    return committing_;
+}
+
 std::vector<GroupCommit::Job*> GroupCommit::take_batch() {
     auto end = waiting_.begin() + static_cast<std::ptrdiff_t>(std::min(waiting_.size(), max_batch_));
     std::vector<Job*> batch(waiting_.begin(), end);

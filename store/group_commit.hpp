@@ -48,6 +48,8 @@ public:
 
     /// Pieces of work waiting for the next commit.
     std::size_t waiting() const;
+    /// A commit is under way, by a caller or the committer; what arrives now waits for it.
+    bool committing() const;
 
     static std::thread start_std_thread(std::function<void()> body) { return std::thread(std::move(body)); }
 

@@ -214,7 +214,10 @@ TEST_F(GroupCommitTest, LaterBatchesFollowEachOtherOnOneCommitterThread) {
     EXPECT_EQ(callers.count(held.thread_of(1)), 0u);
     EXPECT_EQ(held.thread_of(2), held.thread_of(1));
 
-    // Once nothing waits, the next lone writer commits on its own thread again.
+    // Once nothing waits, the next lone writer commits on its own thread again. The committer
+    // wakes the last batch's callers before it marks itself done; a writer arriving in between
+    // would rightly be carried by it.
+    while (group.committing()) std::this_thread::yield();
     held.release(4);
     group.run(insert(7));
     EXPECT_EQ(held.thread_of(3), std::this_thread::get_id());
