@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/memory.hpp"
 #include "imapd/flag_names.hpp"
 
 namespace imap {
@@ -14,7 +15,9 @@ MailboxView::MailboxView(store::MailboxInfo info, std::shared_ptr<const std::vec
 
 std::vector<store::MessageInfo>& MailboxView::writable() {
     if (!own_) {
-        auto copy = std::make_shared<std::vector<store::MessageInfo>>(*messages_);
+        auto copy = std::make_shared<std::vector<store::MessageInfo>>();
+        maild::reserve_preferring_huge_pages(*copy, messages_->size());
+        copy->assign(messages_->begin(), messages_->end());
         own_ = copy.get();
         messages_ = std::move(copy);
     }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/memory.hpp"
+
 namespace store {
 
 ListingCache::ListingCache(std::size_t max_entries, std::size_t min_messages)
@@ -34,7 +36,7 @@ void ListingCache::forget(std::unordered_map<MailboxId, Slot>::iterator it) {
 std::vector<MessageInfo> merge_changes(const std::vector<MessageInfo>& listing, std::vector<MessageInfo> changed,
                                        const std::vector<Uid>& gone) {
     std::vector<MessageInfo> merged;
-    merged.reserve(listing.size() + changed.size());
+    maild::reserve_preferring_huge_pages(merged, listing.size() + changed.size());
     auto next_gone = gone.begin();
     auto keep = [&](const MessageInfo& entry) {  // an entry of the listing, unless it is gone
         while (next_gone != gone.end() && *next_gone < entry.uid) ++next_gone;

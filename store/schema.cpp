@@ -122,6 +122,11 @@ constexpr const char* migration_steps[] = {
         DELETE FROM expunged_entries WHERE mailbox_id = OLD.id;
     END;
     )sql",
+    // 4 -> 5: entries by modseq, so bringing a kept listing up to date reads the entries that
+    // changed since, not every entry of the mailbox.
+    R"sql(
+    CREATE INDEX mailbox_messages_by_modseq ON mailbox_messages (mailbox_id, modseq);
+    )sql",
 };
 static_assert(std::size(migration_steps) == current_version);
 

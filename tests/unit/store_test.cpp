@@ -107,7 +107,8 @@ TEST_F(TempStoreTest, MigrationFromVersion1CarriesMessageSizes) {
     store_.reset();
     // Back to a version-1 store, as a maild of that version left it.
     raw_sql(path_,
-            "DROP TRIGGER expunged_entries_drop; DROP TABLE expunged_entries;"
+            "DROP INDEX mailbox_messages_by_modseq;"
+            " DROP TRIGGER expunged_entries_drop; DROP TABLE expunged_entries;"
             " DROP INDEX mailbox_messages_unseen; DROP TRIGGER mailbox_count_insert;"
             " DROP TRIGGER mailbox_count_delete; DROP TRIGGER mailbox_count_seen;"
             " ALTER TABLE mailboxes DROP COLUMN message_count; ALTER TABLE mailboxes DROP COLUMN unseen_count;"
@@ -118,6 +119,8 @@ TEST_F(TempStoreTest, MigrationFromVersion1CarriesMessageSizes) {
     ASSERT_EQ(messages.size(), 2u);
     EXPECT_EQ(messages[0].size, 22u);
     EXPECT_EQ(messages[1].size, 5000u);
+    EXPECT_EQ(raw_query(path_, "SELECT name FROM sqlite_master WHERE name = 'mailbox_messages_by_modseq'"),
+              "mailbox_messages_by_modseq\n");
     EXPECT_TRUE(store_->integrity_ok());
 }
 
