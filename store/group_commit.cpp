@@ -7,10 +7,11 @@
 
 namespace store {
 
-GroupCommit::GroupCommit(Transactor transactor, std::size_t max_batch, ThreadStarter start_thread)
+GroupCommit::GroupCommit(Transactor transactor, std::size_t max_batch, ThreadStarter start_thread, Upkeep upkeep)
     : transactor_(std::move(transactor)),
       max_batch_(std::max<std::size_t>(1, max_batch)),
-      start_thread_(std::move(start_thread)) {}
+      start_thread_(std::move(start_thread)),
+      upkeep_(std::move(upkeep)) {}
 
 GroupCommit::~GroupCommit() {
     if (!committer_.joinable()) return;
@@ -40,7 +41,7 @@ void GroupCommit::run(const Work& work) {
     lock.unlock();
     commit_batch(batch);
     lock.lock();
-    if (waiting_.empty()) {
+    if (waiting_.empty() && !upkeep_due()) {
         committing_ = false;
     } else if (!hand_to_committer()) {
         commit_until_idle(lock);  // no thread to hand to: this caller goes on committing instead
@@ -70,7 +71,13 @@ std::vector<GroupCommit::Job*> GroupCommit::take_batch() {
 }
 
 void GroupCommit::commit_until_idle(std::unique_lock<std::mutex>& lock) {
-    while (!waiting_.empty()) {
+    for (;;) {
+        if (upkeep_due()) {  // the last batch's callers are awake; what arrives now waits for this
+            lock.unlock();
+            upkeep_.run();
+            lock.lock();
+        }
+        if (waiting_.empty()) break;
         std::vector<Job*> batch = take_batch();
         lock.unlock();
         commit_batch(batch);

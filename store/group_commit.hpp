@@ -12,6 +12,10 @@
 // waking a sender's thread to lead it. If that thread cannot be started, the caller that led the
 // commit goes on committing what waits itself (and the next hand-over tries again). If the commit
 // fails, every caller in it gets the error and nothing of theirs is stored.
+//
+// Upkeep of the write connection that no caller needs to wait for (a checkpoint of the log) is
+// done by the committer after it has woken the callers of a batch, before it takes the next one:
+// the writers that arrive meanwhile wait for it, as they would wait for any commit under way.
 #pragma once
 
 #include <cstddef>
@@ -35,8 +39,15 @@ public:
     using Transactor = std::function<void(const std::function<void(sqlite::Database&)>& batch)>;
     /// Starts the committer thread running body; throws std::system_error when it cannot.
     using ThreadStarter = std::function<std::thread(std::function<void()> body)>;
+    /// `due` says whether there is upkeep to do, `run` does it (and must not throw). Both are
+    /// called only by the thread that commits, while no commit is under way.
+    struct Upkeep {
+        std::function<bool()> due;
+        std::function<void()> run;
+    };
 
-    GroupCommit(Transactor transactor, std::size_t max_batch, ThreadStarter start_thread = start_std_thread);
+    GroupCommit(Transactor transactor, std::size_t max_batch, ThreadStarter start_thread = start_std_thread,
+                Upkeep upkeep = {});
     /// Waits for the committer thread, if one was started. No run() may be under way.
     ~GroupCommit();
     GroupCommit(const GroupCommit&) = delete;
@@ -63,9 +74,11 @@ private:
     /// Up to max_batch_ waiting jobs, oldest first, taken off the queue. Needs mutex_.
     std::vector<Job*> take_batch();
     void commit_batch(const std::vector<Job*>& batch);
-    /// Commits and wakes batch after batch until nothing waits, then ends the commit under way.
-    /// Called with lock held on mutex_; returns with it held.
+    /// Commits and wakes batch after batch, with upkeep between them when it is due, until
+    /// nothing waits, then ends the commit under way. Called with lock held on mutex_; returns
+    /// with it held.
     void commit_until_idle(std::unique_lock<std::mutex>& lock);
+    bool upkeep_due() const { return upkeep_.due && upkeep_.due(); }
     /// Passes what waits to the committer thread, starting it the first time. Needs mutex_;
     /// false when the thread could not be started.
     bool hand_to_committer();
@@ -74,6 +87,7 @@ private:
     Transactor transactor_;
     std::size_t max_batch_;
     ThreadStarter start_thread_;
+    Upkeep upkeep_;
     mutable std::mutex mutex_;
     std::vector<Job*> waiting_;  // guarded by mutex_
     bool committing_ = false;    // guarded by mutex_: a caller or the committer is at work

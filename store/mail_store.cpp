@@ -68,7 +68,31 @@ void MailStore::Impl::run_write_transaction(const std::function<void(sqlite::Dat
     Writer writer(*this);
     sqlite::Transaction transaction(writer.db(), sqlite::Transaction::Mode::write);
     batch(writer.db());
+    struct CommitMark {  // tells after_commit() whose commit it follows
+        bool& mark;
+        explicit CommitMark(bool& m) : mark(m) { mark = true; }
+        ~CommitMark() { mark = false; }
+    } group_commit_under_way(in_group_commit);
     transaction.commit();  // synchronous=FULL: on disk when this returns
+}
+
+int MailStore::Impl::after_commit(void* impl, sqlite3* db, const char* database, int log_frames) {
+    auto& self = *static_cast<Impl*>(impl);
+    if (log_frames < checkpoint_frames) return SQLITE_OK;
+    if (self.in_group_commit) {
+        self.checkpoint_due = true;
+    } else {
+        sqlite3_wal_checkpoint(db, database);  // what SQLite's automatic checkpoint does
+    }
+    return SQLITE_OK;
+}
+
+void MailStore::Impl::checkpoint() {
+    Writer writer(*this);
+    checkpoint_due = false;
+    // A PASSIVE checkpoint waits for nobody; what readers still use is copied next time. Its
+    // result changes nothing for the caller: the log stays valid whatever it managed to copy.
+    sqlite3_wal_checkpoint_v2(writer.db().get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
 }
 
 MailStore::Impl::Reader::Reader(const Impl& impl) : impl_(impl) {
@@ -124,6 +148,7 @@ std::unique_ptr<MailStore> MailStore::open(const std::filesystem::path& path, co
     try {
         impl->writer = impl->connect(options.create_if_missing);
         impl->writer->exec("PRAGMA journal_mode = WAL");
+        sqlite3_wal_hook(impl->writer->get(), &Impl::after_commit, impl.get());  // replaces automatic checkpoints
         schema::migrate(*impl->writer, path.string());
     } catch (const StoreError& e) {
         if (e.kind() == Kind::corrupt &&

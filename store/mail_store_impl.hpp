@@ -1,6 +1,7 @@
 // MailStore's private parts, shared by the files that implement it (users, mailboxes, messages).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -26,9 +27,22 @@ struct MailStore::Impl {
     std::mutex write_mutex;
     std::unique_ptr<sqlite::Database> writer;  // guarded by write_mutex
 
+    /// Log frames from which a commit calls for a checkpoint (SQLite's wal_autocheckpoint default).
+    static constexpr int checkpoint_frames = 1000;
+    /// After a group commit, the checkpoint is left to the group commit's upkeep, so the callers
+    /// whose commit crossed the mark need not wait for it; other writes checkpoint as they commit.
+    bool in_group_commit = false;  // guarded by write_mutex
+    std::atomic<bool> checkpoint_due{false};
+    /// The write connection's hook after each commit (sqlite3_wal_hook).
+    static int after_commit(void* impl, sqlite3* db, const char* database, int log_frames);
+    /// Copies what the log holds into the store file, as far as readers allow (PASSIVE).
+    void checkpoint();
+
     /// Deliveries and appends arriving together share one transaction and one fsync.
     static constexpr std::size_t max_group_commit = 256;
-    GroupCommit group_commit{[this](const auto& batch) { run_write_transaction(batch); }, max_group_commit};
+    GroupCommit group_commit{[this](const auto& batch) { run_write_transaction(batch); }, max_group_commit,
+                             GroupCommit::start_std_thread,
+                             GroupCommit::Upkeep{[this] { return checkpoint_due.load(); }, [this] { checkpoint(); }}};
     /// Locks the write connection, runs batch in a write transaction and commits it.
     void run_write_transaction(const std::function<void(sqlite::Database&)>& batch);
 

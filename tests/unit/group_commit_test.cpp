@@ -12,8 +12,10 @@
 #include <mutex>
 #include <set>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 #include "store/sqlite.hpp"
 
@@ -290,6 +292,71 @@ TEST_F(GroupCommitTest, WithoutACommitterThreadTheLeaderCommitsWhatWaits) {
     behind.join();
     EXPECT_EQ(attempts, 2);
     EXPECT_EQ(rows(), 8);
+}
+
+TEST_F(GroupCommitTest, UpkeepWaitsUntilTheCommitsCallersAreAwake) {
+    // A lone writer whose commit makes upkeep due returns at once. The committer does the upkeep,
+    // and a writer that arrives meanwhile is committed after it.
+    auto commit = transactor();
+    std::atomic<bool> make_due{true}, due{false};
+    std::mutex order_mutex;
+    std::vector<std::string> order;
+    auto record = [&](const char* what) {
+        std::lock_guard lock(order_mutex);
+        order.emplace_back(what);
+    };
+    std::latch upkeep_started{1}, finish_upkeep{1};
+    std::atomic<std::thread::id> upkeep_thread{};
+    GroupCommit group(
+        [&](const auto& batch) {
+            commit(batch);
+            record("commit");
+            if (make_due) due = true;
+        },
+        64, GroupCommit::start_std_thread,
+        GroupCommit::Upkeep{[&] { return due.load(); },
+                            [&] {
+                                due = false;
+                                upkeep_thread = std::this_thread::get_id();
+                                upkeep_started.count_down();
+                                finish_upkeep.wait();
+                                record("upkeep");
+                            }});
+    group.run(insert(0));  // returns while the upkeep it made due is still held
+    upkeep_started.wait();
+    EXPECT_NE(upkeep_thread.load(), std::this_thread::get_id());
+    make_due = false;
+    std::thread writer([&] { group.run(insert(1)); });
+    wait_for_waiting(group, 1);
+    EXPECT_EQ(rows(), 1);
+    finish_upkeep.count_down();
+    writer.join();
+    EXPECT_EQ(rows(), 2);
+    std::lock_guard lock(order_mutex);
+    EXPECT_EQ(order, (std::vector<std::string>{"commit", "upkeep", "commit"}));
+}
+
+TEST_F(GroupCommitTest, WithoutACommitterThreadTheLeaderDoesTheUpkeep) {
+    bool due = false;
+    int upkeeps = 0;
+    auto commit = transactor();
+    GroupCommit group(
+        [&](const auto& batch) {
+            commit(batch);
+            due = true;
+        },
+        64,
+        [](std::function<void()>) -> std::thread {
+            throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
+        },
+        GroupCommit::Upkeep{[&] { return due; },
+                            [&] {
+                                due = false;
+                                ++upkeeps;
+                            }});
+    group.run(insert(0));
+    EXPECT_EQ(upkeeps, 1);  // done before the caller got its answer, as nobody else could
+    EXPECT_EQ(rows(), 1);
 }
 
 }  // namespace
