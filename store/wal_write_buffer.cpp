@@ -19,22 +19,40 @@ constexpr std::size_t max_pending_bytes = 1024 * 1024;
 /// The most the default VFS writes in one call: it takes a write's size modulo 128 KiB.
 constexpr std::size_t max_write_bytes = 64 * 1024;
 
+/// A checkpoint's reads of the WAL come from chunks this big.
+constexpr std::size_t read_ahead_bytes = 256 * 1024;
+
 /// Writes not yet passed on: one run of bytes starting at offset.
 struct Pending {
     sqlite3_int64 offset = 0;
     std::vector<char> bytes;
 };
 
+/// What a WAL held at offset, read ahead for the checkpoint under way (see read_ahead).
+struct ReadAhead {
+    sqlite3_int64 offset = 0;
+    std::size_t length = 0;
+    std::unique_ptr<char[]> bytes;  // read_ahead_bytes, made at the checkpoint's first read
+    sqlite3_int64 log_size = -1;    // the WAL's size at the checkpoint's first read; -1 before it
+};
+
+/// A WAL's own state, beside the default VFS's file.
+struct WalState {
+    Pending pending;  // gathered writes
+    ReadAhead ahead;  // only while a checkpoint is under way
+};
+
 /// A file we stand in front of, as SQLite sees it: our methods, the default VFS's file right
 /// behind. Two kinds: a WAL, whose writes are gathered, and a store file, watched for the release
-/// of the WAL write lock. SQLite allocates szOsFile bytes for it and calls no constructor: Pending
-/// is owned through a pointer made in open and freed in close.
+/// of the WAL write lock and for checkpoints. SQLite allocates szOsFile bytes for it and calls no
+/// constructor: a WAL's WalState is owned through a pointer made in open and freed in close.
 struct Wrapped {
     sqlite3_file base;
     sqlite3_file* real;
-    Pending* pending;  // a WAL's gathered bytes
-    Wrapped* partner;  // a WAL's store file and a store file's WAL, of one connection
-    const char* name;  // a store file's name as SQLite passed it: its key in open_stores()
+    WalState* wal;       // a WAL's gathered bytes and read-ahead
+    Wrapped* partner;    // a WAL's store file and a store file's WAL, of one connection
+    const char* name;    // a store file's name as SQLite passed it: its key in open_stores()
+    bool checkpointing;  // a store file: between SQLITE_FCNTL_CKPT_START and SQLITE_FCNTL_CKPT_DONE
 };
 
 constexpr std::size_t real_file_offset = (sizeof(Wrapped) + 15) / 16 * 16;
@@ -61,7 +79,7 @@ OpenStores& open_stores() {
 }
 
 int flush(sqlite3_file* file) {
-    Pending& pending = *wrapped(file).pending;
+    Pending& pending = wrapped(file).wal->pending;
     if (pending.bytes.empty()) return SQLITE_OK;
     int rc = SQLITE_OK;
     for (std::size_t done = 0; done < pending.bytes.size() && rc == SQLITE_OK; done += max_write_bytes) {
@@ -77,19 +95,77 @@ int wal_close(sqlite3_file* file) {
     int flushed = flush(file);
     int rc = real(file)->pMethods->xClose(real(file));
     Wrapped& wal = wrapped(file);
-    std::unique_ptr<Pending> owned(wal.pending);
-    wal.pending = nullptr;
+    std::unique_ptr<WalState> owned(wal.wal);
+    wal.wal = nullptr;
     if (wal.partner) wal.partner->partner = nullptr;  // the store file stays open: SQLite closes a WAL first
     return flushed != SQLITE_OK ? flushed : rc;
 }
 
+/// A checkpoint's read of one frame's page, from a chunk read ahead. False when it cannot be
+/// served that way (the caller then reads as usual).
+///
+/// Between SQLITE_FCNTL_CKPT_START and SQLITE_FCNTL_CKPT_DONE on its store file, SQLite copies
+/// the newest frame of each page into the store file, a page per read, in page order: on a log of
+/// 1,000 frames, 1,000 reads. Every frame it reads was committed before the checkpoint began, and
+/// none of them changes before it ends: writers only append after them, and the log starts over
+/// only once a checkpoint has copied everything. So a chunk read during the checkpoint holds the
+/// same bytes as a read of each of those frames would. Bytes past the checkpoint's frames (a frame
+/// another process is appending) may be read into a chunk too, but the checkpoint never asks for
+/// them, and the chunk is dropped when the checkpoint ends.
+bool read_ahead(sqlite3_file* file, void* buffer, int amount, sqlite3_int64 offset, int& rc) {
+    Wrapped& wal = wrapped(file);
+    if (!wal.partner || !wal.partner->checkpointing || amount <= 0) return false;
+    ReadAhead& ahead = wal.wal->ahead;
+    const auto size = static_cast<sqlite3_int64>(amount);
+    if (ahead.log_size < 0) {
+        rc = real(file)->pMethods->xFileSize(real(file), &ahead.log_size);
+        if (rc != SQLITE_OK) {
+            ahead.log_size = -1;
+            return true;
+        }
+    }
+    // Not a frame the checkpoint began with, or bigger than a chunk: read as usual.
+    if (offset < 0 || offset + size > ahead.log_size || amount > static_cast<int>(read_ahead_bytes)) return false;
+    const bool held =
+        offset >= ahead.offset && offset + size <= ahead.offset + static_cast<sqlite3_int64>(ahead.length);
+    if (!held) {
+        ahead.length = 0;
+        if (!ahead.bytes) {
+            try {
+                ahead.bytes = std::make_unique_for_overwrite<char[]>(read_ahead_bytes);
+            } catch (const std::bad_alloc&) {
+                return false;
+            }
+        }
+        const auto chunk =
+            static_cast<int>(std::min(static_cast<sqlite3_int64>(read_ahead_bytes), ahead.log_size - offset));
+        rc = real(file)->pMethods->xRead(real(file), ahead.bytes.get(), chunk, offset);
+        if (rc != SQLITE_OK) return false;  // (a short read zero-fills) read just the page instead
+        ahead.offset = offset;
+        ahead.length = static_cast<std::size_t>(chunk);
+    }
+    std::memcpy(buffer, ahead.bytes.get() + (offset - ahead.offset), static_cast<std::size_t>(amount));
+    rc = SQLITE_OK;
+    return true;
+}
+
+/// Forgets what was read ahead: the checkpoint is over.
+void drop_read_ahead(Wrapped& wal) {
+    ReadAhead& ahead = wal.wal->ahead;
+    ahead.bytes.reset();
+    ahead.length = 0;
+    ahead.offset = 0;
+    ahead.log_size = -1;
+}
+
 int wal_read(sqlite3_file* file, void* buffer, int amount, sqlite3_int64 offset) {
     if (int rc = flush(file); rc != SQLITE_OK) return rc;
+    if (int rc = SQLITE_OK; read_ahead(file, buffer, amount, offset, rc)) return rc;
     return real(file)->pMethods->xRead(real(file), buffer, amount, offset);
 }
 
 int wal_write(sqlite3_file* file, const void* buffer, int amount, sqlite3_int64 offset) {
-    Pending& pending = *wrapped(file).pending;
+    Pending& pending = wrapped(file).wal->pending;
     const auto size = static_cast<std::size_t>(amount);
     const bool follows_on = !pending.bytes.empty() &&
                             offset == pending.offset + static_cast<sqlite3_int64>(pending.bytes.size()) &&
@@ -215,6 +291,11 @@ int store_file_size(sqlite3_file* file, sqlite3_int64* size) {
     return real(file)->pMethods->xFileSize(real(file), size);
 }
 int store_file_control(sqlite3_file* file, int op, void* arg) {
+    Wrapped& store = wrapped(file);
+    if (op == SQLITE_FCNTL_CKPT_START || op == SQLITE_FCNTL_CKPT_DONE) {
+        store.checkpointing = op == SQLITE_FCNTL_CKPT_START;
+        if (store.partner) drop_read_ahead(*store.partner);
+    }
     return real(file)->pMethods->xFileControl(real(file), op, arg);
 }
 int store_fetch(sqlite3_file* file, sqlite3_int64 offset, int amount, void** out) {
@@ -258,9 +339,10 @@ int open_behind(const char* name, sqlite3_file* file, int flags, int* out_flags,
     }
     Wrapped& opened = wrapped(file);
     opened.real = inner;
-    opened.pending = nullptr;
+    opened.wal = nullptr;
     opened.partner = nullptr;
     opened.name = name;
+    opened.checkpointing = false;
     return SQLITE_OK;
 }
 
@@ -292,16 +374,16 @@ int open_wal(const char* name, sqlite3_file* file, int flags, int* out_flags) {
     bool behind = false;
     int rc = open_behind(name, file, flags, out_flags, behind);
     if (rc != SQLITE_OK || !behind) return rc;
-    std::unique_ptr<Pending> pending;
+    std::unique_ptr<WalState> state;
     try {
-        pending = std::make_unique<Pending>();
-        pending->bytes.reserve(64 * 1024);
+        state = std::make_unique<WalState>();
+        state->pending.bytes.reserve(64 * 1024);
     } catch (const std::bad_alloc&) {
         real(file)->pMethods->xClose(real(file));
         return SQLITE_NOMEM;
     }
     Wrapped& wal = wrapped(file);
-    wal.pending = pending.release();  // freed by wal_close
+    wal.wal = state.release();  // freed by wal_close
     wal.partner = store;
     store->partner = &wal;
     file->pMethods = &wal_methods;

@@ -1,5 +1,5 @@
 // A SQLite VFS over the default one that gathers the write-ahead log's writes of one commit into
-// a single write.
+// a single write, and reads the log in chunks during a checkpoint.
 //
 // SQLite writes each WAL frame with two calls, its 24-byte header and then its page: a commit of
 // ten pages is twenty write(2)s, each a trip into the kernel and through the file system, and on
@@ -18,7 +18,14 @@
 //   later write would overwrite that commit. So the VFS also stands in front of the store file,
 //   whose shared-memory locks SQLite takes, and writes what its WAL gathered before passing on
 //   the write lock's release. A WAL whose store file it cannot find is written through.
-// The store file's other calls, and every other file, go straight to the default VFS.
+//
+// A checkpoint's reads of the WAL come in chunks. SQLite copies the newest frame of each page into
+// the store file with one read of the WAL per page. While a checkpoint is under way (the store
+// file is told by SQLITE_FCNTL_CKPT_START and _DONE), a read is served from a chunk of the WAL
+// read ahead, since no frame a checkpoint copies changes until it ends (see read_ahead() for why).
+// With 64 KB messages: a checkpoint of about 1,000 frames took 11.2-11.8 ms and now 8.2-9.2 ms, of
+// which about 6 ms is the sync of the store file.
+// The store file's writes, its other calls, and every other file go straight to the default VFS.
 #pragma once
 
 struct sqlite3_file;
