@@ -1,6 +1,7 @@
 #include "store/group_commit.hpp"
 
 #include <pthread.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <system_error>
@@ -82,6 +83,12 @@ void GroupCommit::commit_until_idle(std::unique_lock<std::mutex>& lock) {
         lock.unlock();
         commit_batch(batch);
         for (Job* j : batch) j->done.post();
+        // Let the callers just woken run before this thread goes on to the next batch's work.
+        // Under SCHED_BATCH (see common/cpu_scheduling.hpp) a woken thread does not preempt: on
+        // this CPU it would wait until the next batch blocks in its sync, and only then send its
+        // reply. Measured with smtp-source, 1 KB, 8 sessions: from the post to the caller running
+        // 165-188 us without this, 91-118 us with it; batches grow from 2.2 to 2.5-2.9 messages.
+        sched_yield();
         lock.lock();
     }
     committing_ = false;

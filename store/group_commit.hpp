@@ -13,6 +13,9 @@
 // commit goes on committing what waits itself (and the next hand-over tries again). If the commit
 // fails, every caller in it gets the error and nothing of theirs is stored.
 //
+// Between two batches the committer yields the CPU once, so that the callers it has just woken
+// send their replies before it starts on the next batch (see commit_until_idle).
+//
 // Upkeep of the write connection that no caller needs to wait for (a checkpoint of the log) is
 // done by the committer after it has woken the callers of a batch, before it takes the next one:
 // the writers that arrive meanwhile wait for it, as they would wait for any commit under way.
