@@ -19,8 +19,10 @@ constexpr std::size_t max_pending_bytes = 1024 * 1024;
 /// The most the default VFS writes in one call: it takes a write's size modulo 128 KiB.
 constexpr std::size_t max_write_bytes = 64 * 1024;
 
-/// A checkpoint's reads of the WAL come from chunks this big.
+/// A checkpoint's reads of the WAL come from chunks this big, once they run in log order.
 constexpr std::size_t read_ahead_bytes = 256 * 1024;
+/// A read this far past the end of the one before (a frame's header lies between) still follows on.
+constexpr sqlite3_int64 frame_header_bytes = 24;
 
 /// Writes not yet passed on: one run of bytes starting at offset.
 struct Pending {
@@ -32,8 +34,9 @@ struct Pending {
 struct ReadAhead {
     sqlite3_int64 offset = 0;
     std::size_t length = 0;
-    std::unique_ptr<char[]> bytes;  // read_ahead_bytes, made at the checkpoint's first read
+    std::unique_ptr<char[]> bytes;  // read_ahead_bytes, made at the checkpoint's first chunk
     sqlite3_int64 log_size = -1;    // the WAL's size at the checkpoint's first read; -1 before it
+    sqlite3_int64 last_end = -1;    // where the checkpoint's last read ended
 };
 
 /// A WAL's own state, beside the default VFS's file.
@@ -106,8 +109,9 @@ int wal_close(sqlite3_file* file) {
 ///
 /// Between SQLITE_FCNTL_CKPT_START and SQLITE_FCNTL_CKPT_DONE on its store file, SQLite copies
 /// the newest frame of each page into the store file, a page per read, in page order: on a log of
-/// 1,000 frames, 1,000 reads. Every frame it reads was committed before the checkpoint began, and
-/// none of them changes before it ends: writers only append after them, and the log starts over
+/// 1,000 frames, up to 1,000 reads. Where the pages of the log were written in page order (new
+/// messages' bytes), those reads run through the log from start to end. Every frame it reads was committed before the
+/// checkpoint began, and none of them changes before it ends: writers only append after them, and the log starts over
 /// only once a checkpoint has copied everything. So a chunk read during the checkpoint holds the
 /// same bytes as a read of each of those frames would. Bytes past the checkpoint's frames (a frame
 /// another process is appending) may be read into a chunk too, but the checkpoint never asks for
@@ -128,7 +132,14 @@ bool read_ahead(sqlite3_file* file, void* buffer, int amount, sqlite3_int64 offs
     if (offset < 0 || offset + size > ahead.log_size || amount > static_cast<int>(read_ahead_bytes)) return false;
     const bool held =
         offset >= ahead.offset && offset + size <= ahead.offset + static_cast<sqlite3_int64>(ahead.length);
+    // Pages come in page order, which is log order only where pages were written in order (a
+    // message's body); a mailbox's pages changed over and over sit anywhere in the log. A chunk is
+    // read only for a read that follows on from the one before, and a read elsewhere leaves it be.
+    const bool follows_on =
+        ahead.last_end >= 0 && offset >= ahead.last_end && offset <= ahead.last_end + frame_header_bytes;
+    ahead.last_end = offset + size;
     if (!held) {
+        if (!follows_on) return false;
         ahead.length = 0;
         if (!ahead.bytes) {
             try {
@@ -156,6 +167,7 @@ void drop_read_ahead(Wrapped& wal) {
     ahead.length = 0;
     ahead.offset = 0;
     ahead.log_size = -1;
+    ahead.last_end = -1;
 }
 
 int wal_read(sqlite3_file* file, void* buffer, int amount, sqlite3_int64 offset) {

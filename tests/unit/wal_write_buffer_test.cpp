@@ -234,6 +234,7 @@ TEST_F(WalWriteBufferTest, ACheckpointReadsTheWalInChunksUntilItEnds) {
 
     control(SQLITE_FCNTL_CKPT_START);
     EXPECT_EQ(read(100, 1000), log.substr(1000, 100));
+    EXPECT_EQ(read(100, 1124), log.substr(1124, 100));  // follows on, past a frame header: a chunk from here
     // Changed behind the VFS's back (nothing changes a checkpoint's frames while it runs): a read
     // from the same chunk shows that the chunk, not the file, answered.
     change_on_disk(2000, std::string(100, 'X'));
@@ -246,6 +247,30 @@ TEST_F(WalWriteBufferTest, ACheckpointReadsTheWalInChunksUntilItEnds) {
     // The next checkpoint (after the log may have started over) reads afresh.
     control(SQLITE_FCNTL_CKPT_START);
     EXPECT_EQ(read(100, 2000), std::string(100, 'X'));
+    control(SQLITE_FCNTL_CKPT_DONE);
+}
+
+TEST_F(WalWriteBufferTest, ACheckpointReadsAheadOnlyWhereItsReadsFollowOn) {
+    open();
+    ASSERT_EQ(write(std::string(9000, 'a'), 0), SQLITE_OK);
+    sync();
+    auto control = [&](int op) { store()->pMethods->xFileControl(store(), op, nullptr); };
+    auto change_on_disk = [&](sqlite3_int64 offset, const std::string& bytes) {
+        std::fstream out(path_, std::ios::binary | std::ios::in | std::ios::out);
+        out.seekp(offset);
+        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    };
+    control(SQLITE_FCNTL_CKPT_START);
+    EXPECT_EQ(read(100, 5000), std::string(100, 'a'));
+    // Out of log order (a page changed many times, its newest frame anywhere): read alone.
+    change_on_disk(3000, std::string(200, 'b'));
+    EXPECT_EQ(read(100, 3000), std::string(100, 'b'));
+    change_on_disk(3200, std::string(100, 'c'));
+    EXPECT_EQ(read(100, 3200), std::string(100, 'c'));  // a gap wider than a frame header
+    // In log order again: a chunk.
+    EXPECT_EQ(read(100, 3300), std::string(100, 'a'));
+    change_on_disk(3500, std::string(100, 'd'));
+    EXPECT_EQ(read(100, 3500), std::string(100, 'a'));
     control(SQLITE_FCNTL_CKPT_DONE);
 }
 
