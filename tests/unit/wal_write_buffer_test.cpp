@@ -87,6 +87,38 @@ protected:
         std::ifstream in(path_, std::ios::binary);
         return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     }
+    /// Overwrites bytes of the file on disk behind the VFS's back.
+    void change_on_disk(sqlite3_int64 offset, const std::string& bytes) {
+        std::fstream out(path_, std::ios::binary | std::ios::in | std::ios::out);
+        out.seekp(offset);
+        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    }
+    /// Tells the store file what SQLite tells it around a checkpoint's copying.
+    void checkpoint_control(int op) { store()->pMethods->xFileControl(store(), op, nullptr); }
+
+    // A whole database, dir_/store.db, opened through `vfs` (the default VFS for nullptr).
+    using Db = std::unique_ptr<sqlite3, decltype(&sqlite3_close_v2)>;
+    Db open_db(const char* vfs) {
+        sqlite3* raw = nullptr;
+        EXPECT_EQ(sqlite3_open_v2((dir_ / "store.db").c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs),
+                  SQLITE_OK);
+        return Db(raw, &sqlite3_close_v2);
+    }
+    static int exec(sqlite3* db, const std::string& sql) {
+        char* error = nullptr;
+        int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+        std::string message = error ? error : "";
+        sqlite3_free(error);
+        EXPECT_EQ(rc, SQLITE_OK) << sql << ": " << message;
+        return rc;
+    }
+    static void expect_intact(sqlite3* db) {
+        sqlite3_stmt* raw = nullptr;
+        ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &raw, nullptr), SQLITE_OK);
+        ASSERT_EQ(sqlite3_step(raw), SQLITE_ROW);
+        EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(raw, 0)), "ok");
+        sqlite3_finalize(raw);
+    }
 
     fs::path dir_;
     sqlite3_vfs* vfs_ = nullptr;
@@ -181,12 +213,6 @@ TEST_F(WalWriteBufferTest, AWalWhoseStoreFileIsNotOpenHereIsWrittenThrough) {
 }
 
 TEST_F(WalWriteBufferTest, AStoreThroughItIsReadByOtherConnectionsAfterEachCommit) {
-    const std::string path = (dir_ / "store.db").string();
-    auto open_db = [&](const char* vfs) {
-        sqlite3* raw = nullptr;
-        EXPECT_EQ(sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs), SQLITE_OK);
-        return std::unique_ptr<sqlite3, decltype(&sqlite3_close_v2)>(raw, &sqlite3_close_v2);
-    };
     auto writer = open_db(store::sqlite::wal_write_buffer_vfs());
     auto reader = open_db(nullptr);  // another connection, as another process would open it
     ASSERT_EQ(
@@ -212,11 +238,7 @@ TEST_F(WalWriteBufferTest, AStoreThroughItIsReadByOtherConnectionsAfterEachCommi
     }
     ASSERT_EQ(sqlite3_exec(writer.get(), "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr), SQLITE_OK);
     EXPECT_EQ(count(), 50);
-    sqlite3_stmt* raw = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(reader.get(), "PRAGMA integrity_check", -1, &raw, nullptr), SQLITE_OK);
-    ASSERT_EQ(sqlite3_step(raw), SQLITE_ROW);
-    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(raw, 0)), "ok");
-    sqlite3_finalize(raw);
+    expect_intact(reader.get());
 }
 
 TEST_F(WalWriteBufferTest, ACheckpointReadsTheWalInChunksUntilItEnds) {
@@ -225,14 +247,8 @@ TEST_F(WalWriteBufferTest, ACheckpointReadsTheWalInChunksUntilItEnds) {
     for (int i = 0; i < 9000; ++i) log += static_cast<char>('a' + i % 26);
     ASSERT_EQ(write(log, 0), SQLITE_OK);
     sync();
-    auto control = [&](int op) { store()->pMethods->xFileControl(store(), op, nullptr); };
-    auto change_on_disk = [&](sqlite3_int64 offset, const std::string& bytes) {
-        std::fstream out(path_, std::ios::binary | std::ios::in | std::ios::out);
-        out.seekp(offset);
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    };
 
-    control(SQLITE_FCNTL_CKPT_START);
+    checkpoint_control(SQLITE_FCNTL_CKPT_START);
     EXPECT_EQ(read(100, 1000), log.substr(1000, 100));
     EXPECT_EQ(read(100, 1124), log.substr(1124, 100));  // follows on, past a frame header: a chunk from here
     // Changed behind the VFS's back (nothing changes a checkpoint's frames while it runs): a read
@@ -242,25 +258,19 @@ TEST_F(WalWriteBufferTest, ACheckpointReadsTheWalInChunksUntilItEnds) {
     // Past the log's size when the checkpoint began (a frame being appended): read from the file.
     change_on_disk(9000, "appended");
     EXPECT_EQ(read(8, 9000), "appended");
-    control(SQLITE_FCNTL_CKPT_DONE);
+    checkpoint_control(SQLITE_FCNTL_CKPT_DONE);
     EXPECT_EQ(read(100, 2000), std::string(100, 'X'));  // the checkpoint is over: the file again
     // The next checkpoint (after the log may have started over) reads afresh.
-    control(SQLITE_FCNTL_CKPT_START);
+    checkpoint_control(SQLITE_FCNTL_CKPT_START);
     EXPECT_EQ(read(100, 2000), std::string(100, 'X'));
-    control(SQLITE_FCNTL_CKPT_DONE);
+    checkpoint_control(SQLITE_FCNTL_CKPT_DONE);
 }
 
 TEST_F(WalWriteBufferTest, ACheckpointReadsAheadOnlyWhereItsReadsFollowOn) {
     open();
     ASSERT_EQ(write(std::string(9000, 'a'), 0), SQLITE_OK);
     sync();
-    auto control = [&](int op) { store()->pMethods->xFileControl(store(), op, nullptr); };
-    auto change_on_disk = [&](sqlite3_int64 offset, const std::string& bytes) {
-        std::fstream out(path_, std::ios::binary | std::ios::in | std::ios::out);
-        out.seekp(offset);
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    };
-    control(SQLITE_FCNTL_CKPT_START);
+    checkpoint_control(SQLITE_FCNTL_CKPT_START);
     EXPECT_EQ(read(100, 5000), std::string(100, 'a'));
     // Out of log order (a page changed many times, its newest frame anywhere): read alone.
     change_on_disk(3000, std::string(200, 'b'));
@@ -271,27 +281,13 @@ TEST_F(WalWriteBufferTest, ACheckpointReadsAheadOnlyWhereItsReadsFollowOn) {
     EXPECT_EQ(read(100, 3300), std::string(100, 'a'));
     change_on_disk(3500, std::string(100, 'd'));
     EXPECT_EQ(read(100, 3500), std::string(100, 'a'));
-    control(SQLITE_FCNTL_CKPT_DONE);
+    checkpoint_control(SQLITE_FCNTL_CKPT_DONE);
 }
 
 TEST_F(WalWriteBufferTest, CheckpointsCopyEveryPageAsItIsInTheLog) {
     // Frames of 4 KiB plus a 24-byte header straddle the read-ahead chunks' ends; a reader holding
     // an old snapshot makes the first checkpoint copy only part of the log, after which other
     // connections read what was copied from the store file.
-    const std::string path = (dir_ / "store.db").string();
-    auto open_db = [&](const char* vfs) {
-        sqlite3* raw = nullptr;
-        EXPECT_EQ(sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs), SQLITE_OK);
-        return std::unique_ptr<sqlite3, decltype(&sqlite3_close_v2)>(raw, &sqlite3_close_v2);
-    };
-    auto exec = [](sqlite3* db, const std::string& sql) {
-        char* error = nullptr;
-        int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
-        std::string message = error ? error : "";
-        sqlite3_free(error);
-        EXPECT_EQ(rc, SQLITE_OK) << sql << ": " << message;
-        return rc;
-    };
     auto contents = [&](sqlite3* db) {
         std::vector<std::string> rows;
         sqlite3_stmt* raw = nullptr;
@@ -340,11 +336,7 @@ TEST_F(WalWriteBufferTest, CheckpointsCopyEveryPageAsItIsInTheLog) {
     EXPECT_EQ(logged, 0);  // all of it copied, and the log emptied: the store file alone answers
     auto checker = open_db(nullptr);
     EXPECT_EQ(contents(checker.get()), expected);
-    sqlite3_stmt* raw = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(checker.get(), "PRAGMA integrity_check", -1, &raw, nullptr), SQLITE_OK);
-    ASSERT_EQ(sqlite3_step(raw), SQLITE_ROW);
-    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(raw, 0)), "ok");
-    sqlite3_finalize(raw);
+    expect_intact(checker.get());
 }
 
 TEST_F(WalWriteBufferTest, ARolledBackTransactionLeavesNothingBehindToOverwriteLaterCommits) {
@@ -352,20 +344,6 @@ TEST_F(WalWriteBufferTest, ARolledBackTransactionLeavesNothingBehindToOverwriteL
     // is rolled back instead, those frames were never synced: bytes gathered for them must not
     // reach the file after the WAL write lock is released, where another connection's commit now
     // lives.
-    const std::string path = (dir_ / "store.db").string();
-    auto open_db = [&](const char* vfs) {
-        sqlite3* raw = nullptr;
-        EXPECT_EQ(sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs), SQLITE_OK);
-        return std::unique_ptr<sqlite3, decltype(&sqlite3_close_v2)>(raw, &sqlite3_close_v2);
-    };
-    auto exec = [](sqlite3* db, const char* sql) {
-        char* error = nullptr;
-        int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
-        std::string message = error ? error : "";
-        sqlite3_free(error);
-        EXPECT_EQ(rc, SQLITE_OK) << sql << ": " << message;
-        return rc;
-    };
     auto spiller = open_db(store::sqlite::wal_write_buffer_vfs());
     auto other = open_db(store::sqlite::wal_write_buffer_vfs());
     ASSERT_EQ(exec(spiller.get(),
@@ -392,10 +370,7 @@ TEST_F(WalWriteBufferTest, ARolledBackTransactionLeavesNothingBehindToOverwriteL
     EXPECT_EQ(sqlite3_column_int64(raw, 0), 5);
     EXPECT_EQ(sqlite3_column_int64(raw, 1), 200 + 3 * 20000);
     sqlite3_finalize(raw);
-    ASSERT_EQ(sqlite3_prepare_v2(checker.get(), "PRAGMA integrity_check", -1, &raw, nullptr), SQLITE_OK);
-    ASSERT_EQ(sqlite3_step(raw), SQLITE_ROW);
-    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(raw, 0)), "ok");
-    sqlite3_finalize(raw);
+    expect_intact(checker.get());
 }
 
 }  // namespace
