@@ -1,6 +1,7 @@
 #include "store/sqlite.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 
 namespace store::sqlite {
@@ -18,11 +19,24 @@ void fail(sqlite3* db, int code, std::string_view doing) {
     }
 }
 
+namespace {
+std::atomic<bool> configured_in_time{false};
+}
+
+void configure_library() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        // SQLite's allocation statistics take a process-wide mutex on every malloc: with many
+        // session threads that lock is contended, and we never read the statistics.
+        bool ok = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+        configured_in_time = ok;
+    });
+}
+
+bool library_configured() { return configured_in_time; }
+
 Database::Database(const std::filesystem::path& path, bool create, const char* vfs) {
-    // SQLite's allocation statistics take a process-wide mutex on every malloc: with many
-    // session threads that lock is contended, and we never read the statistics.
-    static std::once_flag configured;
-    std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+    configure_library();
     sqlite3* raw = nullptr;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(path.c_str(), &raw, flags, vfs);

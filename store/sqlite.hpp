@@ -24,6 +24,14 @@ namespace store::sqlite {
 /// not-a-database/corrupt → corrupt, anything else → temporary with the message.
 [[noreturn]] void fail(sqlite3* db, int code, std::string_view doing);
 
+/// SQLite's process-wide settings, applied once and before anything initializes the library
+/// (sqlite3_config fails once it has): no allocation statistics. Everything in store/ that may be
+/// first to touch SQLite (opening a connection, registering the VFS) calls this; later calls do
+/// nothing.
+void configure_library();
+/// True when configure_library() came before the library's initialization and took effect.
+bool library_configured();
+
 class Database {
 public:
     /// Opens path read-write (creating it only when create is true), through the named VFS

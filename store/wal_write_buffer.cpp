@@ -10,6 +10,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/sqlite.hpp"
+
 namespace store::sqlite {
 
 namespace {
@@ -419,6 +421,7 @@ const char* wal_write_buffer_vfs() {
     static sqlite3_vfs vfs;
     static std::once_flag registered;
     std::call_once(registered, [] {
+        configure_library();  // before default_vfs(), which initializes SQLite
         sqlite3_vfs* base = default_vfs();
         vfs = *base;  // every other call goes to the default VFS as it is
         vfs.pNext = nullptr;

@@ -1,9 +1,11 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "store/password_hash.hpp"
+#include "store/sqlite.hpp"
 #include "store/store_options.hpp"
 #include "tests/unit/store_test_fixture.hpp"
 
@@ -208,6 +210,30 @@ TEST_F(TempStoreTest, PasswordsAreHashedAndChecked) {
     store_->set_password("alice@example.test", "new");
     EXPECT_TRUE(store_->verify_password("alice@example.test", "new"));
     EXPECT_FALSE(store_->verify_password("alice@example.test", "correct horse"));
+}
+
+// SQLite takes process-wide settings only before it initializes; after that sqlite3_config fails
+// and the setting silently does not apply. Registering the store's VFS used to initialize it
+// first, so allocation statistics (a global mutex on every malloc) stayed on.
+TEST(SqliteLibrary, IsConfiguredBeforeItsFirstUse) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");  // a fresh process, where nothing used SQLite yet
+    EXPECT_EXIT(
+        {
+            auto dir = std::filesystem::temp_directory_path() / ("maild-sqlite-config-" + std::to_string(::getpid()));
+            std::filesystem::create_directories(dir);
+            OpenOptions options;
+            options.create_if_missing = true;
+            auto opened = MailStore::open(dir / "maild.db", options);
+            opened->add_user("someone@example.test", "");
+            sqlite3_int64 used = -1;
+            sqlite3_int64 highest = -1;
+            sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &used, &highest, 0);
+            bool ok = store::sqlite::library_configured() && used == 0;  // statistics off: nothing counted
+            opened.reset();
+            std::filesystem::remove_all(dir);
+            std::exit(ok ? 0 : 1);
+        },
+        ::testing::ExitedWithCode(0), "");
 }
 
 TEST(PasswordHash, SaltedYescrypt) {
